@@ -1,0 +1,64 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+  name: "keyface",
+  platforms: [.macOS(.v13)],
+  products: [
+    .executable(name: "keyface", targets: ["keyface"]),
+    .library(name: "KeyfaceNN", targets: ["KeyfaceNN"]),
+    .library(name: "KeyfaceTraining", targets: ["KeyfaceTraining"]),
+    .library(name: "KeyfaceMedia", targets: ["KeyfaceMedia"]),
+    .library(name: "KeyfaceFaces", targets: ["KeyfaceFaces"]),
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
+  ],
+  targets: [
+    // Thin C modules: headers and macro shims only.
+    .systemLibrary(
+      name: "CFFmpeg",
+      pkgConfig: "libavformat libavcodec libswscale libavutil",
+      providers: [.apt(["libavformat-dev", "libavcodec-dev", "libswscale-dev", "libavutil-dev"])]
+    ),
+    .systemLibrary(
+      name: "CZlib",
+      pkgConfig: "zlib",
+      providers: [.apt(["zlib1g-dev"])]
+    ),
+    .systemLibrary(
+      name: "CBLAS",
+      pkgConfig: "openblas",
+      providers: [.apt(["libopenblas-dev"])]
+    ),
+
+    // The convolutional network, its training and its model files. Only module importing CBLAS.
+    .target(
+      name: "KeyfaceNN",
+      dependencies: ["CBLAS"],
+      resources: [.copy("Resources/keyface-default.safetensors")],
+      swiftSettings: [.unsafeFlags(["-Ounchecked"])]
+    ),
+    // Kaggle CSV files, augmentation, the training loop and accuracy metrics. Only module importing CZlib.
+    .target(name: "KeyfaceTraining", dependencies: ["KeyfaceNN", "CZlib"]),
+    // Decoding, scaling, encoding and muxing through FFmpeg. Only module importing CFFmpeg.
+    .target(name: "KeyfaceMedia", dependencies: ["CFFmpeg"]),
+    // Face detection, cropping, tracking, smoothing, the streaming pipeline and its outputs.
+    .target(name: "KeyfaceFaces", dependencies: ["KeyfaceNN", "KeyfaceMedia"]),
+    // The command-line tool: parses arguments and calls the libraries.
+    .executableTarget(
+      name: "keyface",
+      dependencies: [
+        "KeyfaceNN", "KeyfaceTraining", "KeyfaceMedia", "KeyfaceFaces",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]
+    ),
+
+    .testTarget(name: "KeyfaceNNTests", dependencies: ["KeyfaceNN"]),
+    .testTarget(name: "KeyfaceTrainingTests", dependencies: ["KeyfaceTraining", "KeyfaceNN"]),
+    .testTarget(name: "KeyfaceMediaTests", dependencies: ["KeyfaceMedia"]),
+    .testTarget(name: "KeyfaceFacesTests", dependencies: ["KeyfaceFaces", "KeyfaceMedia", "KeyfaceNN"]),
+    .testTarget(name: "KeyfaceCLITests", dependencies: ["keyface", "KeyfaceMedia"]),
+  ],
+  swiftLanguageModes: [.v5]
+)
