@@ -10,6 +10,7 @@ let package = Package(
     .library(name: "KeyfaceTraining", targets: ["KeyfaceTraining"]),
     .library(name: "KeyfaceMedia", targets: ["KeyfaceMedia"]),
     .library(name: "KeyfaceFaces", targets: ["KeyfaceFaces"]),
+    .library(name: "KeyfaceBatch", targets: ["KeyfaceBatch"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
@@ -45,11 +46,13 @@ let package = Package(
     .target(name: "KeyfaceMedia", dependencies: ["CFFmpeg"]),
     // Face detection, cropping, tracking, smoothing, the streaming pipeline and its outputs.
     .target(name: "KeyfaceFaces", dependencies: ["KeyfaceNN", "KeyfaceMedia"]),
+    // Folders of clips: discovery, sharding, resumable atomic outputs, parallel jobs, summaries.
+    .target(name: "KeyfaceBatch"),
     // The command-line tool: parses arguments and calls the libraries.
     .executableTarget(
       name: "keyface",
       dependencies: [
-        "KeyfaceNN", "KeyfaceTraining", "KeyfaceMedia", "KeyfaceFaces",
+        "KeyfaceNN", "KeyfaceTraining", "KeyfaceMedia", "KeyfaceFaces", "KeyfaceBatch",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
@@ -58,6 +61,7 @@ let package = Package(
     .testTarget(name: "KeyfaceTrainingTests", dependencies: ["KeyfaceTraining", "KeyfaceNN"]),
     .testTarget(name: "KeyfaceMediaTests", dependencies: ["KeyfaceMedia"]),
     .testTarget(name: "KeyfaceFacesTests", dependencies: ["KeyfaceFaces", "KeyfaceMedia", "KeyfaceNN"]),
+    .testTarget(name: "KeyfaceBatchTests", dependencies: ["KeyfaceBatch"]),
     .testTarget(name: "KeyfaceCLITests", dependencies: ["keyface", "KeyfaceMedia"]),
   ],
   swiftLanguageModes: [.v5]
