@@ -1,7 +1,208 @@
 import ArgumentParser
+import Foundation
+import KeyfaceNN
+import KeyfaceTraining
 
-// TEMPORARY scaffold: replaced by the real command.
+/// `keyface train`: trains a keypoint network on a Kaggle-format CSV and saves the best epoch.
 struct Train: ParsableCommand {
-  static let configuration = CommandConfiguration(commandName: "train", abstract: "(in progress)")
-  func run() throws { throw ValidationError("train is not built yet") }
+  static let configuration = CommandConfiguration(
+    commandName: "train",
+    abstract: "Train a keypoint network on a Kaggle-format training CSV (plain or .gz).",
+    discussion: """
+      One line per epoch goes to stderr (train loss, validation RMSE in 96-px units, seconds); the best epoch is \
+      saved to --out after every improvement, with its loss curves beside it as NAME.curves.svg. Runs repeat \
+      exactly for a given --seed and --threads.
+      """)
+
+  /// Network layouts `--arch` accepts.
+  enum ArchitectureChoice: String, ExpressibleByArgument, CaseIterable {
+    case seed, keyface
+  }
+
+  @Option(help: "Training CSV with 30 keypoint columns and Image (Kaggle's training.csv, plain or .gz).")
+  var data: String
+
+  @Option(help: "Where to save the model (.safetensors); written atomically after each improving epoch.")
+  var out: String
+
+  @Option(help: "Network: 'seed' (the Keras notebook's CNN) or 'keyface' (the default model's, with a face score).")
+  var arch: ArchitectureChoice = .keyface
+
+  @Option(help: "Passes over the training faces (default: 20 for seed, 60 for keyface).")
+  var epochs: Int?
+
+  @Option(help: "Faces per optimiser step.")
+  var batchSize: Int = 32
+
+  @Option(help: "Peak learning rate (default: 0.001 for seed, 0.002 for keyface).")
+  var learningRate: Float?
+
+  @Option(help: "Decoupled (AdamW) weight decay (default: 0 for seed, 0.02 for keyface).")
+  var weightDecay: Float?
+
+  @Option(help: "Keypoint loss: mse, wing or l1 (default: mse for seed, wing for keyface).")
+  var loss: KeypointLoss?
+
+  @Option(help: "Learning-rate schedule: constant or cosine (warm-up then cosine; default: constant for seed, cosine for keyface).")
+  var schedule: ScheduleKind?
+
+  @Option(help: "Fraction held out for validation: of rows, or with --val-groups of groups (people).")
+  var valFraction: Double = 0.2
+
+  @Option(help: "CSV with an 'identity' column, rows aligned with --data: whole identities go to validation.")
+  var valGroups: String?
+
+  @Option(help: "Seed for weights, split, shuffling and augmentation.")
+  var seed: UInt64 = 42
+
+  @Flag(help: "Train on the faces as stored: no flips, geometric or photometric changes.")
+  var noAugment = false
+
+  @Option(help: "Largest augmentation rotation in degrees.")
+  var maxRotation: Float = AugmentationOptions.standard.maxRotationDegrees
+
+  @Option(help: "Largest augmentation scale change (0.05 = +-5%).")
+  var maxScale: Float = AugmentationOptions.standard.maxScale
+
+  @Option(help: "Largest augmentation shift in pixels.")
+  var maxShift: Float = AugmentationOptions.standard.maxShift
+
+  @Option(help: "Share of faces given rotation, scale and shift (the rest keep their framing).")
+  var geometricProbability: Float = AugmentationOptions.standard.geometricProbability
+
+  @Option(help: "Largest brightness change as a fraction of full scale.")
+  var brightness: Float = AugmentationOptions.standard.maxBrightness
+
+  @Option(help: "Largest relative contrast change.")
+  var contrast: Float = AugmentationOptions.standard.maxContrast
+
+  @Option(help: "Kaggle-format CSV of non-face 96x96 crops (keypoint cells empty) that teach the face score.")
+  var negatives: String?
+
+  @Option(help: "BLAS threads (default: all cores).")
+  var threads: Int?
+
+  @Option(help: "Stop after this many minutes, annealing the learning rate to fit (the run is then not exactly repeatable).")
+  var timeBudget: Double?
+
+  func validate() throws {
+    if let epochs, epochs < 1 { throw ValidationError("--epochs must be at least 1") }
+    if batchSize < 1 || batchSize > 4096 { throw ValidationError("--batch-size must be in 1...4096") }
+    if let learningRate, !(learningRate > 0 && learningRate < 10) {
+      throw ValidationError("--learning-rate must be positive, e.g. 0.001")
+    }
+    if let weightDecay, !(weightDecay >= 0 && weightDecay < 1) { throw ValidationError("--weight-decay must be in 0..<1") }
+    if !(valFraction >= 0 && valFraction < 1) { throw ValidationError("--val-fraction must be in 0..<1") }
+    if valGroups != nil && valFraction == 0 { throw ValidationError("--val-groups needs a --val-fraction above 0") }
+    if let threads, threads < 1 || threads > 256 { throw ValidationError("--threads must be in 1...256") }
+    if let timeBudget, !(timeBudget > 0 && timeBudget < 100_000) { throw ValidationError("--time-budget must be positive minutes") }
+    if negatives != nil && arch == .seed {
+      throw ValidationError("--negatives trains the face score, which the seed architecture lacks; use --arch keyface")
+    }
+    if noAugment {
+      let d = AugmentationOptions.standard
+      if maxRotation != d.maxRotationDegrees || maxScale != d.maxScale || maxShift != d.maxShift
+        || brightness != d.maxBrightness || contrast != d.maxContrast || geometricProbability != d.geometricProbability
+      {
+        throw ValidationError("--no-augment cannot be combined with augmentation strengths")
+      }
+    } else if let problem = augmentation.problem {
+      throw ValidationError("augmentation: \(problem)")
+    }
+    if !out.hasSuffix(".safetensors") { throw ValidationError("--out must end in .safetensors") }
+  }
+
+  private var augmentation: AugmentationOptions {
+    var a = AugmentationOptions.standard
+    a.maxRotationDegrees = maxRotation
+    a.maxScale = maxScale
+    a.maxShift = maxShift
+    a.geometricProbability = geometricProbability
+    a.maxBrightness = brightness
+    a.maxContrast = contrast
+    return a
+  }
+
+  func run() throws {
+    if let threads { Network.setThreads(threads) }
+    let architecture = arch == .seed ? Architecture.seed : Architecture.keyface
+    var options = TrainingOptions.defaults(for: architecture)
+    options.seed = seed
+    options.batchSize = batchSize
+    if let epochs { options.epochs = epochs }
+    if let learningRate { options.learningRate = learningRate }
+    if let weightDecay { options.weightDecay = weightDecay }
+    if let loss { options.loss = loss }
+    if let schedule { options.schedule = schedule }
+    options.timeBudget = timeBudget.map { $0 * 60 }
+    options.augmentation = noAugment ? nil : (arch == .seed && !augmentationGiven ? nil : augmentation)
+
+    let started = Date()
+    let faces = try KaggleDataset(contentsOf: data)
+    guard faces.hasKeypoints else { throw TrainingError("\(data): no keypoint columns; this looks like a test file") }
+    guard faces.count > 0 else { throw TrainingError("\(data): no faces") }
+    let split: DataSplit
+    if let valGroups {
+      let groups = try DataSplit.readGroups(path: valGroups)
+      guard groups.count == faces.count else {
+        throw TrainingError("\(valGroups): \(groups.count) rows, but \(data) has \(faces.count) faces; rows must align")
+      }
+      split = DataSplit.byGroups(groups, fraction: valFraction)
+    } else {
+      split = DataSplit.random(count: faces.count, fraction: valFraction, seed: seed)
+    }
+    guard !split.training.isEmpty else { throw TrainingError("\(data): nothing left to train on after the split") }
+    let negativeFaces = try negatives.map { path -> KaggleDataset in
+      let set = try KaggleDataset(contentsOf: path)
+      guard set.count > 0 else { throw TrainingError("\(path): no crops") }
+      return set
+    }
+    let augmentText = options.augmentation == nil ? "off" : "on"
+    printLine(
+      "loaded \(faces.count) faces in \(String(format: "%.1f", Date().timeIntervalSince(started))) s: "
+        + "\(split.training.count) train, \(split.validation.count) validation"
+        + (valGroups != nil ? " (identity split)" : "")
+        + (negativeFaces.map { ", \($0.count) non-face crops" } ?? "")
+        + "; arch \(architecture.name), loss \(options.loss.rawValue), augmentation \(augmentText)")
+
+    let network = Network(architecture: architecture, seed: seed)
+    let trainer = Trainer(network: network, options: options)
+    let progress = ProgressBar(enabled: isatty(2) == 1)
+    trainer.onBatch = { epoch, done, total, loss in
+      progress.update("epoch \(epoch)/\(options.epochs)", done: done, total: total, suffix: String(format: "loss %.5f", loss))
+    }
+    trainer.onEpoch = { report in
+      progress.clear()
+      printLine(report.line)
+    }
+    var metadata: [String: String] = [
+      "trained_on": URL(fileURLWithPath: data).lastPathComponent,
+      "training_faces": String(split.training.count),
+      "validation_faces": String(split.validation.count),
+      "validation_split": valGroups != nil ? "identity groups, fraction \(valFraction)" : "random rows, fraction \(valFraction)",
+      "validation_fraction": String(valFraction),
+      "seed": String(seed),
+      "epochs": String(options.epochs),
+      "loss": options.loss.rawValue,
+      "augmentation": augmentText,
+      "license": "Trained on research-only annotations (300-W, YouTube Faces); research use only.",
+    ]
+    if let negativeFaces { metadata["negatives"] = String(negativeFaces.count) }
+    let url = URL(fileURLWithPath: out)
+    let result = try trainer.train(
+      faces: faces, split: split, negatives: negativeFaces, checkpoint: url, metadata: metadata)
+    let rmse = result.bestValidationRMSE.isFinite ? String(format: "%.3f px", result.bestValidationRMSE) : "n/a"
+    printLine("best epoch \(result.bestEpoch), validation RMSE \(rmse); saved \(out) and \(Trainer.curvesURL(for: url).path)")
+  }
+
+  /// Whether any augmentation strength was given explicitly (turns augmentation on for the seed).
+  private var augmentationGiven: Bool { augmentation != .standard }
 }
+
+/// Writes one line to stderr.
+private func printLine(_ line: String) {
+  FileHandle.standardError.write((line + "\n").data(using: .utf8)!)
+}
+
+extension KeypointLoss: ExpressibleByArgument {}
+extension ScheduleKind: ExpressibleByArgument {}

@@ -1,0 +1,204 @@
+// The streaming pipeline: three stages on their own threads, joined by bounded queues so memory stays flat
+// however long the input and the stages overlap on both cores.
+//
+//   decode (FFmpeg, threaded)  ->  track + crop + infer (the calling thread)  ->  output (sinks: JSON, CSV,
+//                                                                                  drawing + encoding)
+//
+// Tracking makes frame t depend on frame t-1's keypoints, so the middle stage is one thread: batches are the
+// faces of one frame. Every stage is first-in first-out, so output stays in frame order, and every decoded
+// frame gives exactly one result. A cancellation flag stops decoding; the frames in flight are still written
+// and the sinks are ended with `.cancelled`, so a video file is finished properly.
+import Dispatch
+import Foundation
+import KeyfaceMedia
+import KeyfaceNN
+
+/// Streams the keypoints of every face in every frame of one or more inputs into a sink.
+public final class KeypointPipeline {
+  /// The options in force.
+  public let options: PipelineOptions
+  /// Warnings about the inputs (corrupt data skipped), one line each, called from the decoding thread.
+  public var onWarning: ((String) -> Void)?
+  /// Called on the output thread after each frame was written, e.g. to draw a progress bar.
+  public var onFrame: ((SourceInfo, FrameResult) -> Void)?
+
+  private let estimator: KeypointEstimating
+  private let finder: FaceFinding?
+
+  /// Creates a pipeline from a keypoint estimator and a face finder (nil only with `fullFrame`).
+  public init(estimator: KeypointEstimating, finder: FaceFinding?, options: PipelineOptions) {
+    self.estimator = estimator
+    self.finder = finder
+    self.options = options
+  }
+
+  /// Creates a pipeline with the network at `modelPath` (nil: the bundled model) and the Haar cascade at
+  /// `detectorPath` (nil: OpenCV's frontal face cascade); `threads` bounds the network's threads (0: all).
+  ///
+  /// - Throws: `PipelineError` naming the model or cascade file that cannot be loaded.
+  public convenience init(
+    options: PipelineOptions, modelPath: String? = nil, detectorPath: String? = nil, threads: Int = 0
+  ) throws {
+    let network: Network
+    do {
+      network =
+        try modelPath.map { try Network(contentsOf: URL(fileURLWithPath: $0)) } ?? Network.bundledDefault()
+    } catch {
+      throw PipelineError(error, source: modelPath ?? "bundled model")
+    }
+    Network.setThreads(max(0, threads))
+    let predictor = KeypointPredictor(network: network, maxBatch: 8)
+    var finder: FaceFinding?
+    if !options.tracker.fullFrame {
+      let path = detectorPath ?? HaarCascade.defaultPath
+      do {
+        finder = FaceDetector(cascade: try HaarCascade(contentsOf: path))
+      } catch {
+        throw PipelineError(error, source: path)
+      }
+    }
+    self.init(estimator: predictor, finder: finder, options: options)
+  }
+
+  /// Processes `inputs` one after another into `sink`, then finishes it (or aborts it when nothing was
+  /// written and some input failed). An input that fails is reported to `onError` and the others go on.
+  ///
+  /// - Returns: one summary per input processed (inputs after a cancellation are skipped).
+  @discardableResult
+  public func run(
+    inputs: [String], sink: FrameSink, cancel: CancellationFlag = CancellationFlag(),
+    onError: (PipelineError) -> Void = { _ in }
+  ) -> [SourceSummary] {
+    var summaries: [SourceSummary] = []
+    for input in inputs {
+      if cancel.isCancelled { break }
+      let summary = run(source: input, sink: sink, cancel: cancel)
+      if let error = summary.error { onError(error) }
+      summaries.append(summary)
+    }
+    let written = summaries.reduce(0) { $0 + $1.frames }
+    if written == 0 && summaries.contains(where: { $0.outcome == .failed }) {
+      sink.abort()
+    } else {
+      do { try sink.finish() } catch { onError(PipelineError(error, source: inputs.first ?? "-")) }
+    }
+    return summaries
+  }
+
+  /// Processes one input into `sink` without finishing the sink (so several inputs can share it).
+  ///
+  /// Errors do not throw: they end the source with `.failed` and come back in the summary.
+  public func run(source: String, sink: FrameSink, cancel: CancellationFlag = CancellationFlag()) -> SourceSummary {
+    let start = DispatchTime.now().uptimeNanoseconds
+    var summary = SourceSummary(source: source, frames: 0, faces: 0, seconds: 0, outcome: .completed, error: nil)
+    defer { summary.seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
+    let reader: VideoReader
+    do {
+      reader = try VideoReader(path: source, threads: options.decodeThreads, wantColor: sink.wantsColor)
+    } catch {
+      summary.outcome = .failed
+      summary.error = PipelineError(error, source: source)
+      return summary
+    }
+    reader.onWarning = onWarning
+    let info = SourceInfo(
+      name: source, width: reader.width, height: reader.height, frameRate: reader.frameRate,
+      duration: reader.duration, isStillImage: reader.isStillImage)
+    var trackerOptions = options.tracker
+    trackerOptions.detectEvery = options.detectEvery ?? max(1, Int((reader.frameRate ?? 30).rounded()))
+    let tracker = FaceTracker(estimator: estimator, finder: finder, options: trackerOptions)
+    do {
+      try sink.begin(info)
+    } catch {
+      summary.outcome = .failed
+      summary.error = PipelineError(error, source: source)
+      return summary
+    }
+    let stats = stream(reader: reader, tracker: tracker, info: info, sink: sink, cancel: cancel)
+    summary.frames = stats.frames
+    summary.faces = stats.faces
+    if let error = stats.error {
+      summary.outcome = .failed
+      summary.error = PipelineError(error, source: source)
+    } else if stats.cancelled {
+      summary.outcome = .cancelled
+    }
+    do {
+      try sink.end(info, outcome: summary.outcome)
+    } catch {
+      if summary.error == nil {
+        summary.outcome = .failed
+        summary.error = PipelineError(error, source: source)
+      }
+    }
+    return summary
+  }
+
+  private struct StreamStats {
+    var frames = 0
+    var faces = 0
+    var error: Error?
+    var cancelled = false
+  }
+
+  /// Runs the three stages over one reader until the end of the input, an error or cancellation.
+  private func stream(
+    reader: VideoReader, tracker: FaceTracker, info: SourceInfo, sink: FrameSink, cancel: CancellationFlag
+  ) -> StreamStats {
+    let decoded = BoundedQueue<DecodedFrame>(capacity: options.queueCapacity)
+    let processed = BoundedQueue<(FrameResult, DecodedFrame)>(capacity: options.queueCapacity)
+    let decodeError = LockedValue<Error?>(nil)
+    let output = LockedValue(StreamStats())
+    let stoppedEarly = LockedValue(false)
+    let group = DispatchGroup()
+    let onFrame = self.onFrame
+
+    // Stage 1: demux and decode.
+    DispatchQueue.global(qos: .userInitiated).async(group: group) {
+      do {
+        while !cancel.isCancelled, let frame = try reader.nextFrame() {
+          if !decoded.push(frame) { break }
+        }
+        if cancel.isCancelled { stoppedEarly.withLock { $0 = true } }
+      } catch {
+        decodeError.withLock { $0 = error }
+      }
+      decoded.close()
+    }
+
+    // Stage 3: write results in order.
+    DispatchQueue.global(qos: .userInitiated).async(group: group) {
+      while let (result, frame) = processed.pop() {
+        do {
+          try sink.write(result, frame: frame)
+        } catch {
+          output.withLock { $0.error = error }
+          decoded.cancel()
+          processed.cancel()
+          break
+        }
+        output.withLock {
+          $0.frames += 1
+          $0.faces += result.faces.count
+        }
+        onFrame?(info, result)
+      }
+    }
+
+    // Stage 2: track, crop and infer, here.
+    while let frame = decoded.pop() {
+      let faces = tracker.process(frame.gray, time: frame.time)
+      let result = FrameResult(
+        source: info.name, frame: frame.index, time: frame.time, width: frame.gray.width,
+        height: frame.gray.height, faces: faces)
+      if !processed.push((result, frame)) { break }
+    }
+    processed.close()
+    group.wait()
+
+    var stats = output.current
+    if stats.error == nil, let error = decodeError.current { stats.error = error }
+    stats.cancelled = stoppedEarly.current || cancel.isCancelled
+    return stats
+  }
+}

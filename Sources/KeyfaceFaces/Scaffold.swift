@@ -1,1 +1,0 @@
-// TEMPORARY scaffold file.

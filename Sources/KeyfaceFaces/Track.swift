@@ -1,0 +1,17 @@
+/// One face followed from frame to frame.
+struct Track {
+  /// Stable identifier, counted from 0 per source.
+  let id: Int
+  /// The network's latest keypoints in frame pixels, before smoothing; the next crop is framed from them.
+  var points: [SIMD2<Float>]
+  /// The network's latest face score, 0...1.
+  var score: Float
+  /// Keypoints as reported: smoothed when smoothing is on.
+  var output: [SIMD2<Float>]
+  /// The crop that the latest keypoints were predicted on.
+  var transform: CropTransform
+  /// Filters for the reported keypoints.
+  var smoother: KeypointSmoother
+  /// Frames this face has been tracked for.
+  var age = 0
+}

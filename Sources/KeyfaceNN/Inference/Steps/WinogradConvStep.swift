@@ -1,0 +1,440 @@
+// 3x3, stride 1, padding 1 convolution by Winograd's minimal filtering (Lavin & Gray 2016). F(m x m, 3x3) computes
+// an m x m output tile from an (m+2) x (m+2) input tile through (m+2)^2 element-wise products in a transformed
+// domain, so the convolution becomes (m+2)^2 SGEMMs of (OC x C) x (C x tiles) with no 9x unfolded copy:
+// F(2x2) needs 2.25x and F(4x4) 4x fewer multiplications than im2col. Transforms run four tiles at a time in
+// SIMD lanes. Inference only: the float32 error stays around 1e-6 (F(2x2)) and 1e-5 (F(4x4)) relative.
+
+/// Winograd convolution on the inference plan's (C, N, H, W) layout.
+final class WinogradConvStep: InferenceStep {
+  let channels: Int  // C (32)
+  let outputChannels: Int  // OC (64)
+  let height: Int, width: Int  // input = output size (24)
+  let tile: Int  // m: 2 or 4 output pixels per tile side
+  private(set) var outputShape: [Int]
+  var reluInput = false
+  /// Whether a following 2x2 max pooling is done here: each 2x2 pooling window lies inside one output tile, so
+  /// the inverse transform writes window maxima and the full-size output never exists.
+  private(set) var fusedPool = false
+  private let alpha: Int  // m + 2: input tile side
+  private let tilesHigh: Int, tilesWide: Int  // ceil(H / m), ceil(W / m)
+  private let paddedTilesWide: Int  // tilesWide rounded up to whole groups of 4 (extra tiles are computed, not stored)
+  private let paddedWidth: Int  // padded plane row: 1 zero column, W inputs, zeros up to the last group's reads
+  private let transformedWeight: Buffer  // (alpha^2, OC, C): G g G^T
+  private let bias: Buffer  // (OC)
+  private var threadInput: [Buffer] = []  // per thread: (alpha^2, C, T) transformed input tiles
+  private var threadProduct: [Buffer] = []  // per thread: (alpha^2, OC, T) products
+  private var threadPlanes: [Buffer] = []  // per thread: one zero-padded input plane, (H + m + 2, paddedWidth)
+  private var chunk = 1  // samples per unit when a whole sample's tiles fit the budget
+  private var bandTileRows = 1  // tile rows per unit when they do not
+
+  /// Floats of transformed tiles and products per unit (1 MB), so a unit's GEMMs run from L2.
+  static var budget = 1 << 18
+
+  /// Whether a convolution can run this way.
+  static func supports(kernel: Int, stride: Int, padding: Int) -> Bool {
+    kernel == 3 && stride == 1 && padding == 1
+  }
+
+  /// The tile size for an H x W plane: 4 (F(4x4)) for planes like 48 x 48, else 2.
+  static func tileSize(height: Int, width: Int) -> Int {
+    // F(4x4) pays only when tile rows fill whole 4-tile groups (W a multiple of 16); narrower planes waste lanes
+    // on padding tiles and run 36 GEMMs too small to be efficient (measured on the keyface preset).
+    height % 4 == 0 && width % 16 == 0 && height >= 8 ? 4 : 2
+  }
+
+  init(inputShape: [Int], outputChannels: Int, weight: [Float], bias: [Float], tile: Int? = nil) {
+    channels = inputShape[0]
+    height = inputShape[1]
+    width = inputShape[2]
+    self.outputChannels = outputChannels
+    outputShape = [outputChannels, height, width]
+    self.tile = tile ?? WinogradConvStep.tileSize(height: height, width: width)
+    alpha = self.tile + 2
+    tilesHigh = (height + self.tile - 1) / self.tile
+    tilesWide = (width + self.tile - 1) / self.tile
+    paddedTilesWide = 4 * ((tilesWide + 3) / 4)
+    paddedWidth = self.tile * paddedTilesWide + 24
+    let xiCount = alpha * alpha
+    transformedWeight = Buffer(capacity: xiCount * outputChannels * channels)
+    self.bias = Buffer(capacity: outputChannels)
+    self.bias.pointer.update(from: bias, count: outputChannels)
+    // U = G g G^T.
+    let sixth = 1.0 / 6.0, twelfth = 1.0 / 12.0, twentyFourth = 1.0 / 24.0
+    let g2: [[Double]] = [[1, 0, 0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0, 0, 1]]
+    let g4: [[Double]] = [
+      [0.25, 0, 0], [-sixth, -sixth, -sixth], [-sixth, sixth, -sixth],
+      [twentyFourth, twelfth, sixth], [twentyFourth, -twelfth, sixth], [0, 0, 1],
+    ]
+    let g = self.tile == 2 ? g2 : g4
+    let u = transformedWeight.pointer
+    let plane = outputChannels * channels
+    for o in 0..<outputChannels {
+      for c in 0..<channels {
+        let k = (0..<9).map { Double(weight[(o * channels + c) * 9 + $0]) }
+        for i in 0..<alpha {
+          for j in 0..<alpha {
+            var sum = 0.0
+            for a in 0..<3 {
+              for b in 0..<3 { sum += g[i][a] * k[a * 3 + b] * g[j][b] }
+            }
+            u[(i * alpha + j) * plane + o * channels + c] = Float(sum)
+          }
+        }
+      }
+    }
+  }
+
+  /// Takes over a following 2x2 max pooling (H and W must be even).
+  func fusePool() {
+    require(height % 2 == 0 && width % 2 == 0, "WinogradConvStep.fusePool: odd plane")
+    fusedPool = true
+    outputShape = [outputChannels, height / 2, width / 2]
+  }
+
+  func reserve(maxBatch: Int, threads: Int) {
+    let perTile = alpha * alpha * (channels + outputChannels)
+    let perSample = tilesHigh * paddedTilesWide
+    // Every unit streams the transformed weights (alpha^2 * OC * C floats, 2 MB for 128 -> 256 channels) through
+    // the GEMMs, so units must grow with them or the weight traffic dominates the late, small-plane layers.
+    let budget = max(WinogradConvStep.budget, 2 * alpha * alpha * outputChannels * channels)
+    let maxTiles = max(1, budget / perTile)
+    let perThread = (maxBatch + threads - 1) / threads
+    chunk = max(1, min(perThread, maxTiles / perSample))
+    bandTileRows = max(1, min(tilesHigh, maxTiles / paddedTilesWide))
+    let bands = (tilesHigh + bandTileRows - 1) / bandTileRows
+    bandTileRows = (tilesHigh + bands - 1) / bands  // equal bands: no small leftover GEMM
+    let tiles = max(perSample <= maxTiles ? chunk * perSample : 0, bandTileRows * paddedTilesWide)
+    threadInput = (0..<threads).map { _ in Buffer(capacity: alpha * alpha * channels * tiles) }
+    threadProduct = (0..<threads).map { _ in Buffer(capacity: alpha * alpha * outputChannels * tiles) }
+    // Zero-filled: the border rows and columns are never written, so they stay 0.
+    threadPlanes = (0..<threads).map { _ in Buffer(capacity: (height + tile + 2) * paddedWidth) }
+  }
+
+  func run(input: UnsafeMutablePointer<Float>, output: UnsafeMutablePointer<Float>, batch: Int) {
+    let threads = min(Parallel.threads, threadInput.count)
+    if batch < threads {
+      for n in 0..<batch {
+        Parallel.forEachPart(threads, of: tilesHigh) { part, tileRows in
+          runUnits(part, samples: n..<(n + 1), tileRows: tileRows, input: input, output: output, batch: batch)
+        }
+      }
+    } else {
+      Parallel.forEachPart(threads, of: batch) { part, samples in
+        runUnits(part, samples: samples, tileRows: 0..<tilesHigh, input: input, output: output, batch: batch)
+      }
+    }
+  }
+
+  /// Processes `samples` x `tileRows` on one thread, unit by unit.
+  private func runUnits(
+    _ part: Int, samples: Range<Int>, tileRows: Range<Int>, input: UnsafePointer<Float>,
+    output: UnsafeMutablePointer<Float>, batch: Int
+  ) {
+    if bandTileRows >= tilesHigh && tileRows.count == tilesHigh {
+      var n0 = samples.lowerBound
+      while n0 < samples.upperBound {
+        let nb = min(chunk, samples.upperBound - n0)
+        runUnit(part, samples: n0..<(n0 + nb), tileRows: tileRows, input: input, output: output, batch: batch)
+        n0 += nb
+      }
+      return
+    }
+    for n in samples {
+      var r0 = tileRows.lowerBound
+      while r0 < tileRows.upperBound {
+        let r1 = min(r0 + bandTileRows, tileRows.upperBound)
+        runUnit(part, samples: n..<(n + 1), tileRows: r0..<r1, input: input, output: output, batch: batch)
+        r0 = r1
+      }
+    }
+  }
+
+  // One unit: transform its input tiles, alpha^2 GEMMs, inverse-transform into the output (plus bias).
+  private func runUnit(
+    _ part: Int, samples: Range<Int>, tileRows: Range<Int>, input: UnsafePointer<Float>,
+    output: UnsafeMutablePointer<Float>, batch: Int
+  ) {
+    let c = channels, oc = outputChannels, h = height, w = width, twp = paddedTilesWide, m = tile
+    let inPlane = h * w
+    let tiles = samples.count * tileRows.count * twp  // T, including each tile row's padding tiles
+    let v = threadInput[part].pointer  // (alpha^2, C, T)
+    let products = threadProduct[part].pointer  // (alpha^2, OC, T)
+    let padded = threadPlanes[part].pointer  // the input plane, zero-padded: row y + 1 holds input row y
+    let pw = paddedWidth
+    let relu = reluInput
+    // Input rows the unit's tile rows read (tile row ty reads rows m*ty - 1 ... m*ty + m).
+    let firstRow = max(0, m * tileRows.lowerBound - 1)
+    let lastRow = min(h, m * tileRows.upperBound + 1)
+    for ci in 0..<c {
+      for (j, n) in samples.enumerated() {
+        // Copy the rows into the padded plane first (applying the deferred ReLU): the transform's unaligned
+        // loads then read settled memory rather than stalling on just-written stores.
+        let src = input + (ci * batch + n) * inPlane
+        for y in firstRow..<lastRow {
+          let row = padded + (y + 1) * pw + 1
+          if relu {
+            vectorAddBias(row, src + y * w, w, bias: 0, relu: true)
+          } else {
+            row.update(from: src + y * w, count: w)
+          }
+        }
+        for ty in tileRows {
+          let dst = v + ci * tiles + (j * tileRows.count + ty - tileRows.lowerBound) * twp
+          var tx = 0
+          while tx < twp {
+            // Padded rows m*ty ..< m*ty + alpha, columns m*tx ..< m*(tx+4) + 2: tiles tx ..< tx+4.
+            let base = UnsafeRawPointer(padded + m * ty * pw + m * tx)
+            if m == 2 {
+              WinogradConvStep.inputTransform2(base, rowBytes: 4 * pw, dst + tx, stride: c * tiles)
+            } else {
+              WinogradConvStep.inputTransform4(base, rowBytes: 4 * pw, dst + tx, stride: c * tiles)
+            }
+            tx += 4
+          }
+        }
+      }
+    }
+    let u = UnsafePointer(transformedWeight.pointer)
+    for xi in 0..<alpha * alpha {
+      BLAS.gemm(
+        transA: false, transB: false, m: oc, n: tiles, k: c, a: u + xi * oc * c, lda: c, b: v + xi * c * tiles,
+        ldb: tiles, beta: 0, c: products + xi * oc * tiles, ldc: tiles)
+    }
+    let b = bias.pointer
+    let plane = outputShape[1] * outputShape[2]
+    let ldo = batch * plane
+    for o in 0..<oc {
+      let bo = SIMD4<Float>(repeating: b[o])
+      for (j, n) in samples.enumerated() {
+        let dst = output + o * ldo + n * plane
+        for ty in tileRows {
+          let t0 = (j * tileRows.count + ty - tileRows.lowerBound) * twp
+          var tx = 0
+          while tx < tilesWide {
+            let q = UnsafeRawPointer(products + o * tiles + t0 + tx)
+            let lanes = min(4, tilesWide - tx)
+            if m == 2 {
+              outputTransform2(q, stride: 4 * oc * tiles, bias: bo, dst, oy: 2 * ty, ox: 2 * tx, lanes: lanes)
+            } else {
+              outputTransform4(q, stride: 4 * oc * tiles, bias: bo, dst, oy: 4 * ty, ox: 4 * tx, lanes: lanes)
+            }
+            // (With fusedPool the transforms write the pooled plane, (H/2, W/2), at half the coordinates.)
+            tx += 4
+          }
+        }
+      }
+    }
+  }
+
+  // MARK: - F(2x2, 3x3): B^T = [[1, 0, -1, 0], [0, 1, 1, 0], [0, -1, 1, 0], [0, 1, 0, -1]], A^T = [[1, 1, 1, 0], [0, 1, -1, -1]]
+
+  /// V = B^T d B for four tiles (lanes) whose 4x4 inputs start at `base`, tile k at column 2k.
+  @inline(__always)
+  private static func inputTransform2(
+    _ base: UnsafeRawPointer, rowBytes: Int, _ dst: UnsafeMutablePointer<Float>, stride: Int
+  ) {
+    // d B on each input row: (d0 - d2, d1 + d2, d2 - d1, d1 - d3), each a vector over the four tiles.
+    func row(_ r: Int) -> (SIMD4<Float>, SIMD4<Float>, SIMD4<Float>, SIMD4<Float>) {
+      let a = base.loadUnaligned(fromByteOffset: r * rowBytes, as: SIMD8<Float>.self)  // columns 0..7
+      let b = base.loadUnaligned(fromByteOffset: r * rowBytes + 8, as: SIMD8<Float>.self)  // columns 2..9
+      let d0 = a.evenHalf, d1 = a.oddHalf, d2 = b.evenHalf, d3 = b.oddHalf
+      return (d0 - d2, d1 + d2, d2 - d1, d1 - d3)
+    }
+    let r0 = row(0), r1 = row(1), r2 = row(2), r3 = row(3)
+    store4((r0.0 - r2.0, r0.1 - r2.1, r0.2 - r2.2, r0.3 - r2.3), dst, stride, 0)
+    store4((r1.0 + r2.0, r1.1 + r2.1, r1.2 + r2.2, r1.3 + r2.3), dst, stride, 4)
+    store4((r2.0 - r1.0, r2.1 - r1.1, r2.2 - r1.2, r2.3 - r1.3), dst, stride, 8)
+    store4((r1.0 - r3.0, r1.1 - r3.1, r1.2 - r3.2, r1.3 - r3.3), dst, stride, 12)
+  }
+
+  /// Y = A^T M A + bias for four tiles whose 16 products are at `q + xi * stride`; writes `lanes` tiles.
+  @inline(__always)
+  private func outputTransform2(
+    _ q: UnsafeRawPointer, stride: Int, bias: SIMD4<Float>, _ dst: UnsafeMutablePointer<Float>, oy: Int, ox: Int,
+    lanes: Int
+  ) {
+    @inline(__always) func load(_ xi: Int) -> SIMD4<Float> { q.loadUnaligned(fromByteOffset: xi * stride, as: SIMD4<Float>.self) }
+    // M A on each row i: (m_i0 + m_i1 + m_i2, m_i1 - m_i2 - m_i3); then A^T across rows.
+    let a0 = load(0) + load(1) + load(2), b0 = load(1) - load(2) - load(3)
+    let a1 = load(4) + load(5) + load(6), b1 = load(5) - load(6) - load(7)
+    let a2 = load(8) + load(9) + load(10), b2 = load(9) - load(10) - load(11)
+    let a3 = load(12) + load(13) + load(14), b3 = load(13) - load(14) - load(15)
+    let y00 = a0 + a1 + a2 + bias, y01 = b0 + b1 + b2 + bias
+    let y10 = a1 - a2 - a3 + bias, y11 = b1 - b2 - b3 + bias
+    if fusedPool {
+      // The tile is one pooling window: its maximum goes to pooled (ty, tx) = (oy / 2, ox / 2).
+      let pooled = WinogradConvStep.max4(y00, y01, y10, y11)
+      let pw = width / 2
+      let d = dst + (oy / 2) * pw + ox / 2
+      if lanes == 4 {
+        UnsafeMutableRawPointer(d).storeBytes(of: pooled, as: SIMD4<Float>.self)
+      } else {
+        for l in 0..<lanes { d[l] = pooled[l] }
+      }
+      return
+    }
+    let w = width
+    if lanes == 4 && ox + 8 <= w && oy + 1 < height {
+      let top = SIMD8(y00[0], y01[0], y00[1], y01[1], y00[2], y01[2], y00[3], y01[3])
+      let bottom = SIMD8(y10[0], y11[0], y10[1], y11[1], y10[2], y11[2], y10[3], y11[3])
+      UnsafeMutableRawPointer(dst + oy * w + ox).storeBytes(of: top, as: SIMD8<Float>.self)
+      UnsafeMutableRawPointer(dst + (oy + 1) * w + ox).storeBytes(of: bottom, as: SIMD8<Float>.self)
+      return
+    }
+    for l in 0..<lanes {
+      let x = ox + 2 * l
+      dst[oy * w + x] = y00[l]
+      if x + 1 < w { dst[oy * w + x + 1] = y01[l] }
+      if oy + 1 < height {
+        dst[(oy + 1) * w + x] = y10[l]
+        if x + 1 < w { dst[(oy + 1) * w + x + 1] = y11[l] }
+      }
+    }
+  }
+
+  // MARK: - F(4x4, 3x3): B^T rows [4, 0, -5, 0, 1, 0], [0, -4, -4, 1, 1, 0], [0, 4, -4, -1, 1, 0],
+  // [0, -2, -1, 2, 1, 0], [0, 2, -1, -2, 1, 0], [0, 4, 0, -5, 0, 1]; A^T rows [1, 1, 1, 1, 1, 0],
+  // [0, 1, -1, 2, -2, 0], [0, 1, 1, 4, 4, 0], [0, 1, -1, 8, -8, 1].
+
+  typealias Six = (SIMD4<Float>, SIMD4<Float>, SIMD4<Float>, SIMD4<Float>, SIMD4<Float>, SIMD4<Float>)
+
+  /// B^T x for a 6-vector x whose entries are vectors over four tiles.
+  @inline(__always)
+  private static func transformB4(_ x: Six) -> Six {
+    let four = SIMD4<Float>(repeating: 4), five = SIMD4<Float>(repeating: 5), two = SIMD4<Float>(repeating: 2)
+    let t0 = x.4 - four * x.2  // shared by rows 1 and 2
+    let t1 = x.3 - four * x.1
+    let t2 = x.4 - x.2  // shared by rows 3 and 4
+    let t3 = two * (x.3 - x.1)
+    return (
+      four * x.0 - five * x.2 + x.4, t0 + t1, t0 - t1, t2 + t3, t2 - t3, four * x.1 - five * x.3 + x.5
+    )
+  }
+
+  /// V = B^T d B for four tiles (lanes) whose 6x6 inputs start at `base`, tile k at column 4k.
+  @inline(__always)
+  private static func inputTransform4(
+    _ base: UnsafeRawPointer, rowBytes: Int, _ dst: UnsafeMutablePointer<Float>, stride: Int
+  ) {
+    // d B on each input row (B^T applied to the row's 6 columns), as vectors over the four tiles.
+    func row(_ r: Int) -> Six {
+      let a = base.loadUnaligned(fromByteOffset: r * rowBytes, as: SIMD16<Float>.self)  // columns 0..15
+      let b = base.loadUnaligned(fromByteOffset: r * rowBytes + 16, as: SIMD16<Float>.self)  // columns 4..19
+      let even = a.evenHalf, odd = a.oddHalf
+      return transformB4((
+        even.evenHalf, odd.evenHalf, even.oddHalf, odd.oddHalf, b.evenHalf.evenHalf, b.oddHalf.evenHalf
+      ))
+    }
+    let r0 = row(0), r1 = row(1), r2 = row(2), r3 = row(3), r4 = row(4), r5 = row(5)
+    // B^T across the rows, one column j of (d B) at a time: V[i][j] goes to xi = 6i + j.
+    func column(_ j: Int, _ x: Six) {
+      let y = transformB4(x)
+      let p = UnsafeMutableRawPointer(dst)
+      p.storeBytes(of: y.0, toByteOffset: 4 * (0 * 6 + j) * stride, as: SIMD4<Float>.self)
+      p.storeBytes(of: y.1, toByteOffset: 4 * (1 * 6 + j) * stride, as: SIMD4<Float>.self)
+      p.storeBytes(of: y.2, toByteOffset: 4 * (2 * 6 + j) * stride, as: SIMD4<Float>.self)
+      p.storeBytes(of: y.3, toByteOffset: 4 * (3 * 6 + j) * stride, as: SIMD4<Float>.self)
+      p.storeBytes(of: y.4, toByteOffset: 4 * (4 * 6 + j) * stride, as: SIMD4<Float>.self)
+      p.storeBytes(of: y.5, toByteOffset: 4 * (5 * 6 + j) * stride, as: SIMD4<Float>.self)
+    }
+    column(0, (r0.0, r1.0, r2.0, r3.0, r4.0, r5.0))
+    column(1, (r0.1, r1.1, r2.1, r3.1, r4.1, r5.1))
+    column(2, (r0.2, r1.2, r2.2, r3.2, r4.2, r5.2))
+    column(3, (r0.3, r1.3, r2.3, r3.3, r4.3, r5.3))
+    column(4, (r0.4, r1.4, r2.4, r3.4, r4.4, r5.4))
+    column(5, (r0.5, r1.5, r2.5, r3.5, r4.5, r5.5))
+  }
+
+  /// A^T x for a 6-vector x of vectors over four tiles.
+  @inline(__always)
+  private static func transformA4(_ x: Six) -> (SIMD4<Float>, SIMD4<Float>, SIMD4<Float>, SIMD4<Float>) {
+    let two = SIMD4<Float>(repeating: 2), four = SIMD4<Float>(repeating: 4), eight = SIMD4<Float>(repeating: 8)
+    let s12 = x.1 + x.2, d12 = x.1 - x.2, s34 = x.3 + x.4, d34 = x.3 - x.4
+    return (x.0 + s12 + s34, d12 + two * d34, s12 + four * s34, d12 + eight * d34 + x.5)
+  }
+
+  /// Y = A^T M A + bias for four tiles whose 36 products are at `q + xi * stride`; writes `lanes` tiles.
+  @inline(__always)
+  private func outputTransform4(
+    _ q: UnsafeRawPointer, stride: Int, bias: SIMD4<Float>, _ dst: UnsafeMutablePointer<Float>, oy: Int, ox: Int,
+    lanes: Int
+  ) {
+    @inline(__always) func load(_ xi: Int) -> SIMD4<Float> { q.loadUnaligned(fromByteOffset: xi * stride, as: SIMD4<Float>.self) }
+    // M A on each row i (A^T applied to the row's 6 products), then A^T down each of the 4 columns.
+    func row(_ i: Int) -> (SIMD4<Float>, SIMD4<Float>, SIMD4<Float>, SIMD4<Float>) {
+      WinogradConvStep.transformA4((load(6 * i), load(6 * i + 1), load(6 * i + 2), load(6 * i + 3), load(6 * i + 4), load(6 * i + 5)))
+    }
+    let r0 = row(0), r1 = row(1), r2 = row(2), r3 = row(3), r4 = row(4), r5 = row(5)
+    let c0 = WinogradConvStep.transformA4((r0.0, r1.0, r2.0, r3.0, r4.0, r5.0))  // Y[0..3][0]
+    let c1 = WinogradConvStep.transformA4((r0.1, r1.1, r2.1, r3.1, r4.1, r5.1))
+    let c2 = WinogradConvStep.transformA4((r0.2, r1.2, r2.2, r3.2, r4.2, r5.2))
+    let c3 = WinogradConvStep.transformA4((r0.3, r1.3, r2.3, r3.3, r4.3, r5.3))
+    if fusedPool {
+      // Y[r][k] = c_k.r; pooled (2ty + i, 2tx + j) = max of Y[2i ..< 2i+2][2j ..< 2j+2], per tile lane.
+      let p00 = WinogradConvStep.max4(c0.0, c1.0, c0.1, c1.1) + bias
+      let p01 = WinogradConvStep.max4(c2.0, c3.0, c2.1, c3.1) + bias
+      let p10 = WinogradConvStep.max4(c0.2, c1.2, c0.3, c1.3) + bias
+      let p11 = WinogradConvStep.max4(c2.2, c3.2, c2.3, c3.3) + bias
+      let pw = width / 2
+      let d = dst + (oy / 2) * pw + ox / 2
+      if lanes == 4 {
+        let top = SIMD8(p00[0], p01[0], p00[1], p01[1], p00[2], p01[2], p00[3], p01[3])
+        let bottom = SIMD8(p10[0], p11[0], p10[1], p11[1], p10[2], p11[2], p10[3], p11[3])
+        UnsafeMutableRawPointer(d).storeBytes(of: top, as: SIMD8<Float>.self)
+        UnsafeMutableRawPointer(d + pw).storeBytes(of: bottom, as: SIMD8<Float>.self)
+      } else {
+        for l in 0..<lanes {
+          d[2 * l] = p00[l]
+          d[2 * l + 1] = p01[l]
+          d[pw + 2 * l] = p10[l]
+          d[pw + 2 * l + 1] = p11[l]
+        }
+      }
+      return
+    }
+    let w = width
+    // Output row oy + r holds, for tile l, Y[r][0..3] = (c0.r, c1.r, c2.r, c3.r) lane l.
+    func outputRow(_ y0: SIMD4<Float>, _ y1: SIMD4<Float>, _ y2: SIMD4<Float>, _ y3: SIMD4<Float>, _ r: Int) {
+      let y0 = y0 + bias, y1 = y1 + bias, y2 = y2 + bias, y3 = y3 + bias
+      guard oy + r < height else { return }
+      let d = dst + (oy + r) * w + ox
+      if lanes == 4 && ox + 16 <= w {
+        let values = SIMD16(
+          y0[0], y1[0], y2[0], y3[0], y0[1], y1[1], y2[1], y3[1], y0[2], y1[2], y2[2], y3[2], y0[3], y1[3], y2[3], y3[3])
+        UnsafeMutableRawPointer(d).storeBytes(of: values, as: SIMD16<Float>.self)
+        return
+      }
+      for l in 0..<lanes {
+        let x = ox + 4 * l
+        if x < w { d[4 * l] = y0[l] }
+        if x + 1 < w { d[4 * l + 1] = y1[l] }
+        if x + 2 < w { d[4 * l + 2] = y2[l] }
+        if x + 3 < w { d[4 * l + 3] = y3[l] }
+      }
+    }
+    outputRow(c0.0, c1.0, c2.0, c3.0, 0)
+    outputRow(c0.1, c1.1, c2.1, c3.1, 1)
+    outputRow(c0.2, c1.2, c2.2, c3.2, 2)
+    outputRow(c0.3, c1.3, c2.3, c3.3, 3)
+  }
+
+  /// Lane-wise maximum of four vectors.
+  @inline(__always)
+  private static func max4(_ a: SIMD4<Float>, _ b: SIMD4<Float>, _ c: SIMD4<Float>, _ d: SIMD4<Float>) -> SIMD4<Float> {
+    let ab = a.replacing(with: b, where: b .> a)
+    let cd = c.replacing(with: d, where: d .> c)
+    return ab.replacing(with: cd, where: cd .> ab)
+  }
+
+  /// Stores transformed values xi = first ..< first + 4 (one per tuple entry) for four consecutive tiles.
+  @inline(__always)
+  private static func store4(
+    _ r: (SIMD4<Float>, SIMD4<Float>, SIMD4<Float>, SIMD4<Float>), _ dst: UnsafeMutablePointer<Float>,
+    _ stride: Int, _ first: Int
+  ) {
+    UnsafeMutableRawPointer(dst + (first + 0) * stride).storeBytes(of: r.0, as: SIMD4<Float>.self)
+    UnsafeMutableRawPointer(dst + (first + 1) * stride).storeBytes(of: r.1, as: SIMD4<Float>.self)
+    UnsafeMutableRawPointer(dst + (first + 2) * stride).storeBytes(of: r.2, as: SIMD4<Float>.self)
+    UnsafeMutableRawPointer(dst + (first + 3) * stride).storeBytes(of: r.3, as: SIMD4<Float>.self)
+  }
+}

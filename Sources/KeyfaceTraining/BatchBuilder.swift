@@ -1,0 +1,84 @@
+import KeyfaceNN
+
+/// One training example: a face with keypoints, or a non-face crop that only teaches the face score.
+enum TrainingSample: Equatable {
+  case face(Int)
+  case negative(Int)
+}
+
+/// Assembles network inputs and targets for batches of faces, applying augmentation and normalisation.
+enum BatchBuilder {
+  /// Network inputs for `rows` of `data` without augmentation. // (B, 1, 96, 96)
+  static func input(_ data: KaggleDataset, rows: [Int], architecture: Architecture) -> Tensor {
+    let n = KaggleDataset.pixelCount
+    var input = Tensor(zeros: [rows.count, 1, KaggleDataset.side, KaggleDataset.side])
+    data.pixels.withUnsafeBufferPointer { pixels in
+      input.data.withUnsafeMutableBufferPointer { out in
+        for (b, row) in rows.enumerated() {
+          Augmentation.identity.warp(
+            pixels.baseAddress! + row * n, into: out.baseAddress! + b * n, gain: architecture.inputScale,
+            offset: architecture.inputOffset)
+        }
+      }
+    }
+    return input
+  }
+
+  /// A training batch: inputs, normalised keypoint targets and their mask, and face-score targets and mask.
+  struct Batch {
+    var input: Tensor  // (B, 1, 96, 96)
+    var target: Tensor  // (B, 30) normalised as (px - targetCenter) / targetScale
+    var mask: Tensor  // (B, 30)
+    var scoreTarget: Tensor  // (B, 1): 1 face, 0 non-face
+    var scoreMask: Tensor  // (B, 1)
+  }
+
+  /// Builds a batch; each sample is augmented with its own generator seeded from (seed, epoch, position).
+  static func batch(
+    _ samples: ArraySlice<TrainingSample>, faces: KaggleDataset, negatives: KaggleDataset?,
+    architecture: Architecture, augmentation: AugmentationOptions?, trainScore: Bool, seed: UInt64, epoch: Int
+  ) -> Batch {
+    let count = samples.count
+    let n = KaggleDataset.pixelCount
+    let k = KaggleDataset.coordinateCount
+    var batch = Batch(
+      input: Tensor(zeros: [count, 1, KaggleDataset.side, KaggleDataset.side]), target: Tensor(zeros: [count, k]),
+      mask: Tensor(zeros: [count, k]), scoreTarget: Tensor(zeros: [count, 1]), scoreMask: Tensor(zeros: [count, 1]))
+    var xy = [Float](repeating: 0, count: k)
+    var present = [Float](repeating: 0, count: k)
+    for (b, sample) in zip(samples.indices, samples).map({ ($0 - samples.startIndex, $1) }) {
+      let source: KaggleDataset
+      let row: Int
+      switch sample {
+      case .face(let r):
+        (source, row) = (faces, r)
+        batch.scoreTarget.data[b] = 1
+      case .negative(let r):
+        (source, row) = (negatives!, r)
+        batch.scoreTarget.data[b] = 0
+      }
+      batch.scoreMask.data[b] = trainScore ? 1 : 0
+      var random = SeededRandom(mixing: seed, UInt64(epoch), UInt64(samples.startIndex + b))
+      let augment = augmentation.map { Augmentation.random($0, using: &random) } ?? .identity
+      for j in 0..<k {
+        xy[j] = source.coordinates[row * k + j]
+        present[j] = source.mask[row * k + j]
+      }
+      source.pixels.withUnsafeBufferPointer { pixels in
+        batch.input.data.withUnsafeMutableBufferPointer { out in
+          augment.warp(
+            pixels.baseAddress! + row * n, into: out.baseAddress! + b * n, gain: architecture.inputScale,
+            offset: architecture.inputOffset)
+        }
+      }
+      xy.withUnsafeMutableBufferPointer { p in
+        present.withUnsafeMutableBufferPointer { augment.moveKeypoints(p.baseAddress!, mask: $0.baseAddress!) }
+      }
+      for j in 0..<k {
+        batch.target.data[b * k + j] = present[j] > 0 ? (xy[j] - architecture.targetCenter) / architecture.targetScale : 0
+        batch.mask.data[b * k + j] = present[j]
+      }
+    }
+    return batch
+  }
+}

@@ -1,0 +1,58 @@
+import Foundation
+import KeyfaceNN
+
+/// Runs a network over faces of a `KaggleDataset` in batches and returns keypoints in crop pixels.
+public struct DatasetPredictor {
+  /// The network (inference mode is used).
+  public let network: Network
+  /// Faces per forward pass (64).
+  public var batchSize: Int
+
+  /// Creates a predictor.
+  public init(network: Network, batchSize: Int = 64) {
+    self.network = network
+    self.batchSize = max(1, batchSize)
+  }
+
+  /// Predicted coordinates (30 per face, 96-px units) and face scores (0...1, nil without a score output)
+  /// for the faces at `indices` (all faces when nil), in that order.
+  public func predict(_ data: KaggleDataset, indices: [Int]? = nil) -> (coordinates: [Float], scores: [Float]?) {
+    let rows = indices ?? Array(0..<data.count)
+    let architecture = network.architecture
+    let outputs = architecture.outputCount
+    let coordinateCount = KaggleDataset.coordinateCount
+    var coordinates = [Float](repeating: 0, count: rows.count * coordinateCount)
+    var scores: [Float]? = architecture.hasScore ? [Float](repeating: 0, count: rows.count) : nil
+    var start = 0
+    while start < rows.count {
+      let batch = Array(rows[start..<min(start + batchSize, rows.count)])
+      let input = BatchBuilder.input(data, rows: batch, architecture: architecture)
+      let output = network.forward(input, training: false)  // (B, outputs)
+      for (b, _) in batch.enumerated() {
+        for k in 0..<coordinateCount {
+          coordinates[(start + b) * coordinateCount + k] =
+            output.data[b * outputs + k] * architecture.targetScale + architecture.targetCenter
+        }
+        if architecture.hasScore {
+          scores![start + b] = 1 / (1 + expf(-output.data[b * outputs + outputs - 1]))
+        }
+      }
+      start += batch.count
+    }
+    return (coordinates, scores)
+  }
+
+  /// Kaggle RMSE of the network on the faces at `indices` (all when nil).
+  public func errors(on data: KaggleDataset, indices: [Int]? = nil) -> KeypointErrors {
+    let rows = indices ?? Array(0..<data.count)
+    let predicted = predict(data, indices: rows).coordinates
+    var errors = KeypointErrors()
+    let n = KaggleDataset.coordinateCount
+    for (i, row) in rows.enumerated() {
+      errors.add(
+        predicted: predicted[i * n..<(i + 1) * n], truth: data.coordinates[row * n..<(row + 1) * n],
+        mask: data.mask[row * n..<(row + 1) * n])
+    }
+    return errors
+  }
+}

@@ -1,0 +1,176 @@
+// End-to-end tests of `keyface run`: the built binary on clips the tests encode with the ffmpeg CLI.
+import Foundation
+import KeyfaceMedia
+import XCTest
+
+final class RunCommandTests: XCTestCase {
+  var directory: URL!
+
+  override func setUpWithError() throws {
+    directory = FileManager.default.temporaryDirectory.appendingPathComponent("keyface-cli-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    guard FileManager.default.isExecutableFile(atPath: KeyfaceProcess.binary.path) else {
+      XCTFail("keyface binary not found at \(KeyfaceProcess.binary.path)")
+      return
+    }
+  }
+
+  override func tearDownWithError() throws {
+    try? FileManager.default.removeItem(at: directory)
+  }
+
+  func run(_ arguments: [String], stdin: URL? = nil) throws -> KeyfaceRun {
+    try KeyfaceProcess.run(["run"] + arguments + KeyfaceProcess.modelArguments, in: directory, stdin: stdin)
+  }
+
+  func objects(_ lines: [Substring]) throws -> [[String: Any]] {
+    try lines.map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
+  }
+
+  func testOneLinePerFrameInOrder() throws {
+    let clip = try KeyfaceProcess.makeClip("clip.mp4", in: directory, frames: 30)
+    let result = try run([clip.path])
+    XCTAssertEqual(result.status, 0, result.stderr)
+    let lines = try objects(result.lines)
+    XCTAssertEqual(lines.count, 30)
+    XCTAssertEqual(lines.map { $0["frame"] as? Int }, Array(0..<30))
+    for (i, line) in lines.enumerated() {
+      XCTAssertEqual(line["source"] as? String, clip.path)
+      XCTAssertEqual(line["time"] as! Double, Double(i) / 25, accuracy: 1e-6)
+      XCTAssertEqual(line["width"] as? Int, 160)
+      XCTAssertEqual(line["height"] as? Int, 120)
+      XCTAssertNotNil(line["faces"] as? [Any])
+    }
+  }
+
+  func testStandardInputGivesTheSameLines() throws {
+    let clip = try KeyfaceProcess.makeClip("clip.mkv", in: directory, frames: 20)
+    let fromFile = try run([clip.path])
+    let fromPipe = try run(["-"], stdin: clip)
+    XCTAssertEqual(fromPipe.status, 0, fromPipe.stderr)
+    XCTAssertEqual(fromPipe.lines.count, 20)
+    let expected = fromFile.stdout.replacingOccurrences(of: "\"source\":\"\(clip.path)\"", with: "\"source\":\"-\"")
+    XCTAssertEqual(fromPipe.stdout, expected)
+  }
+
+  func testFullFrameWritesAFaceWithAllKeypointsAndCSV() throws {
+    let clip = try KeyfaceProcess.makeClip("clip.mp4", in: directory, frames: 5)
+    let csv = directory.appendingPathComponent("out.csv")
+    let result = try run([clip.path, "--full-frame", "--jsonl", "-", "--csv", csv.path])
+    XCTAssertEqual(result.status, 0, result.stderr)
+    let lines = try objects(result.lines)
+    XCTAssertEqual(lines.count, 5)
+    for line in lines {
+      let faces = line["faces"] as! [[String: Any]]
+      XCTAssertEqual(faces.count, 1)
+      XCTAssertEqual(faces[0]["id"] as? Int, 0)
+      XCTAssertEqual((faces[0]["keypoints"] as! [String: Any]).count, 15)
+      XCTAssertEqual(faces[0]["box"] as! [Double], [0, 0, 160, 120])
+      let score = faces[0]["score"] as! Double
+      XCTAssertTrue((0...1).contains(score))
+    }
+    let rows = try String(contentsOf: csv, encoding: .utf8).split(separator: "\n")
+    XCTAssertEqual(rows.count, 1 + 5)
+    XCTAssertTrue(rows[0].hasPrefix("source,frame,time,id,score,left_eye_center_x,left_eye_center_y,"))
+    XCTAssertEqual(rows[1].split(separator: ",").count, 35)
+    XCTAssertTrue(rows[3].hasPrefix("\(clip.path),2,0.08,0,"))
+  }
+
+  func testMissingFileIsOneLineErrorAndNonZeroExit() throws {
+    let missing = directory.appendingPathComponent("nope.mp4").path
+    let result = try run([missing])
+    XCTAssertNotEqual(result.status, 0)
+    XCTAssertEqual(result.stdout, "")
+    let errors = result.stderr.split(separator: "\n")
+    XCTAssertEqual(errors.count, 1, result.stderr)
+    XCTAssertTrue(errors.first?.hasPrefix("keyface: \(missing): ") ?? false, result.stderr)
+  }
+
+  func testNotAVideoAndOtherInputsGoOn() throws {
+    let text = directory.appendingPathComponent("notes.mp4")
+    try Data("this is not a video\n".utf8).write(to: text)
+    let clip = try KeyfaceProcess.makeClip("clip.mp4", in: directory, frames: 4)
+    let result = try run([text.path, clip.path])
+    XCTAssertEqual(result.status, 1)
+    XCTAssertEqual(result.lines.count, 4)
+    let errors = result.stderr.split(separator: "\n")
+    XCTAssertEqual(errors.count, 1, result.stderr)
+    XCTAssertTrue(errors[0].hasPrefix("keyface: \(text.path): "), result.stderr)
+  }
+
+  func testBadOptionCombinationsAreRejected() throws {
+    let clip = try KeyfaceProcess.makeClip("clip.mp4", in: directory, frames: 2)
+    for arguments in [
+      [clip.path, clip.path, "--video", "out.mp4"], [clip.path, "--max-faces", "0"], [clip.path, "--draw", "box"],
+      [clip.path, "--video", "o.mp4", "--draw", "boxes"], [clip.path, "--crf", "99", "--video", "o.mp4"],
+    ] {
+      let result = try run(arguments)
+      XCTAssertNotEqual(result.status, 0, "\(arguments)")
+      XCTAssertEqual(result.stdout, "")
+      XCTAssertTrue(result.stderr.contains("Error"), result.stderr)
+    }
+  }
+
+  func testAnnotatedVideoHasEveryFrame() throws {
+    let clip = try KeyfaceProcess.makeClip("clip.mp4", in: directory, frames: 30, size: "320x240")
+    let out = directory.appendingPathComponent("annotated.mp4")
+    let jsonl = directory.appendingPathComponent("out.jsonl")
+    let result = try run([clip.path, "--full-frame", "--video", out.path, "--jsonl", jsonl.path, "--draw", "box,id,labels"])
+    XCTAssertEqual(result.status, 0, result.stderr)
+    XCTAssertEqual(result.stdout, "")
+    XCTAssertEqual(try String(contentsOf: jsonl, encoding: .utf8).split(separator: "\n").count, 30)
+    let reader = try VideoReader(path: out.path)
+    XCTAssertEqual(reader.width, 320)
+    XCTAssertEqual(reader.height, 240)
+    var frames = 0
+    var times: [Double] = []
+    while let frame = try reader.nextFrame() {
+      frames += 1
+      times.append(frame.time)
+    }
+    XCTAssertEqual(frames, 30)
+    XCTAssertEqual(times.last ?? 0, 29.0 / 25, accuracy: 1e-3)
+    // No temporary files are left behind.
+    let leftovers = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasPrefix(".") }
+    XCTAssertEqual(leftovers, [])
+  }
+
+  func testStillImageToAnnotatedImage() throws {
+    let still = KeyfaceProcess.packageRoot.appendingPathComponent("samples/astronaut.jpg")
+    guard FileManager.default.fileExists(atPath: still.path) else { throw XCTSkip("samples/astronaut.jpg missing") }
+    let out = directory.appendingPathComponent("annotated.png")
+    let result = try run([still.path, "--video", out.path])
+    XCTAssertEqual(result.status, 0, result.stderr)
+    let image = try ImageFile.readGray(path: out.path)
+    XCTAssertEqual(image.width, 384)
+    XCTAssertEqual(image.height, 384)
+  }
+
+  func testInterruptFinishesTheVideoAndExits130() throws {
+    let clip = try KeyfaceProcess.makeClip("long.mp4", in: directory, frames: 3000, size: "320x240")
+    let out = directory.appendingPathComponent("annotated.mp4")
+    let (process, stdout, _) = try KeyfaceProcess.start(
+      ["run", clip.path, "--video", out.path, "--jsonl", "-"] + KeyfaceProcess.modelArguments, in: directory)
+    // Wait for some frames to be written, then press Ctrl-C.
+    let deadline = Date().addingTimeInterval(60)
+    while Date() < deadline {
+      let text = (try? String(contentsOf: stdout, encoding: .utf8)) ?? ""
+      if text.split(separator: "\n").count >= 40 { break }
+      usleep(20_000)
+    }
+    process.interrupt()
+    process.waitUntilExit()
+    XCTAssertEqual(process.terminationStatus, 130)
+    let lines = try String(contentsOf: stdout, encoding: .utf8).split(separator: "\n")
+    XCTAssertGreaterThanOrEqual(lines.count, 40)
+    XCTAssertLessThan(lines.count, 3000)
+    // Every line is whole.
+    for line in lines { XCTAssertNoThrow(try JSONSerialization.jsonObject(with: Data(line.utf8))) }
+    // The video is finished properly: it decodes to its end, with about the frames done.
+    let reader = try VideoReader(path: out.path)
+    var frames = 0
+    while try reader.nextFrame() != nil { frames += 1 }
+    XCTAssertGreaterThan(frames, 0)
+    XCTAssertLessThanOrEqual(frames, lines.count)
+  }
+}

@@ -1,0 +1,81 @@
+import XCTest
+
+@testable import KeyfaceNN
+
+final class KeypointPredictorTests: XCTestCase {
+  func testOutputsMapToCropPixelsAndScore() {
+    let network = Network(architecture: tinyArchitecture, seed: 1)
+    let last = network.parameters[network.parameters.count - 2]  // fc2.weight
+    let bias = network.parameters[network.parameters.count - 1]  // fc2.bias
+    XCTAssertEqual(last.name, "fc2.weight")
+    last.value = Tensor(zeros: last.value.shape)
+    bias.value.data = (0..<31).map { Float($0) / 100 }
+    bias.value.data[30] = 2
+    let predictor = KeypointPredictor(network: network, maxBatch: 4)
+    XCTAssertEqual(predictor.inputSize, 8)
+    let (points, score) = predictor.predict(crop: [UInt8](repeating: 128, count: 64))
+    XCTAssertEqual(points.count, 15)
+    // o * targetScale (4) + targetCenter (4)
+    XCTAssertEqual(points[0].x, 0.00 * 4 + 4, accuracy: 1e-6)
+    XCTAssertEqual(points[0].y, 0.01 * 4 + 4, accuracy: 1e-6)
+    XCTAssertEqual(points[14].x, 0.28 * 4 + 4, accuracy: 1e-6)
+    XCTAssertEqual(points[14].y, 0.29 * 4 + 4, accuracy: 1e-6)
+    XCTAssertEqual(score, 1 / (1 + exp(-2)), accuracy: 1e-6)
+  }
+
+  /// The compiled plan (batch norm folded, ReLU fused, dropout removed) agrees with the network in inference mode.
+  func testPredictorMatchesNetworkForward() {
+    for winograd in [true, false] {
+      InferencePlan.useWinograd = winograd
+      defer { InferencePlan.useWinograd = true }
+      checkPredictorMatchesNetwork()
+    }
+  }
+
+  private func checkPredictorMatchesNetwork() {
+    let network = Network(architecture: tinyArchitecture, seed: 4)
+    // Non-trivial batch-norm statistics.
+    _ = network.forward(Tensor(shape: [4, 1, 8, 8], data: GradientCheck.random(256, seed: 1, range: 3)), training: true)
+    var generator = SplitMix64(seed: 2)
+    let count = 7  // more than maxBatch: exercises splitting
+    let crops = (0..<count * 64).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
+    let x = Tensor(shape: [count, 1, 8, 8], data: crops.map { Float($0) / 255 })
+    let expected = network.forward(x, training: false)
+    let predictor = KeypointPredictor(network: network, maxBatch: 3)
+    var points = [SIMD2<Float>](repeating: .zero, count: count * 15)
+    var scores = [Float](repeating: -1, count: count)
+    crops.withUnsafeBufferPointer { c in
+      points.withUnsafeMutableBufferPointer { p in
+        scores.withUnsafeMutableBufferPointer { s in predictor.predict(crops: c, count: count, points: p, scores: s) }
+      }
+    }
+    for n in 0..<count {
+      for k in 0..<15 {
+        XCTAssertEqual(points[n * 15 + k].x, expected.data[n * 31 + 2 * k] * 4 + 4, accuracy: 1e-4)
+        XCTAssertEqual(points[n * 15 + k].y, expected.data[n * 31 + 2 * k + 1] * 4 + 4, accuracy: 1e-4)
+      }
+      XCTAssertEqual(scores[n], 1 / (1 + exp(-expected.data[n * 31 + 30])), accuracy: 1e-5)
+    }
+  }
+
+  func testModelWithoutScoreOutputScoresOne() {
+    let network = Network(architecture: .seed.withInputSize(24), seed: 1)
+    let (points, score) = KeypointPredictor(network: network, maxBatch: 1).predict(crop: [UInt8](repeating: 0, count: 576))
+    XCTAssertEqual(points.count, 15)
+    XCTAssertEqual(score, 1)
+  }
+
+  func testBenchmarkReportsThroughput() {
+    let rate = InferenceBenchmark.run(network: Network(architecture: tinyArchitecture, seed: 1), batch: 2, threads: 1, seconds: 0.05)
+    XCTAssertGreaterThan(rate, 0)
+  }
+}
+
+extension Architecture {
+  /// The same layers at a smaller input (tests only); valid as long as the layers still fit.
+  fileprivate func withInputSize(_ size: Int) -> Architecture {
+    var copy = self
+    copy.inputSize = size
+    return copy
+  }
+}

@@ -1,0 +1,189 @@
+import XCTest
+
+@testable import KeyfaceNN
+
+/// A small architecture with every layer kind, cheap enough for debug-build tests.
+let tinyArchitecture = Architecture(
+  name: "tiny", inputSize: 8, inputChannels: 1,
+  layers: [
+    .conv(out: 4, kernel: 3, stride: 1, padding: 1), .batchNorm, .relu, .maxPool(size: 2),
+    .conv(out: 6, kernel: 3, stride: 2, padding: 1), .relu, .flatten, .linear(out: 16), .relu, .dropout(p: 0.1),
+    .linear(out: 31),
+  ],
+  outputCount: 31, inputScale: 1.0 / 255.0, inputOffset: 0, targetCenter: 4, targetScale: 4)
+
+final class NetworkTests: XCTestCase {
+  func testPresetShapes() throws {
+    let seed = try Architecture.seed.shapes()
+    XCTAssertEqual(seed[1], [32, 94, 94])
+    XCTAssertEqual(seed[8], [128, 20, 20])
+    XCTAssertEqual(seed[9], [51200])
+    XCTAssertEqual(seed.last, [30])
+    let keyface = try Architecture.keyface.shapes()
+    XCTAssertEqual(keyface[1], [32, 48, 48])
+    XCTAssertEqual(keyface.last, [31])
+    let network = Network(architecture: .keyface, seed: 1)
+    XCTAssertLessThan(network.parameterCount * 4, 8_000_000)  // model file <= 8 MB
+    XCTAssertEqual(network.parameters.first?.name, "conv1.weight")
+    XCTAssertTrue(network.buffers.contains { $0.name == "bn1.running_mean" })
+  }
+
+  func testInvalidArchitecturesAreRejected() {
+    var noFlatten = tinyArchitecture
+    noFlatten.layers.removeAll { $0 == .flatten }
+    XCTAssertThrowsError(try noFlatten.validate()) { XCTAssertTrue("\($0)".contains("flatten")) }
+    var wrongCount = tinyArchitecture
+    wrongCount.outputCount = 30
+    XCTAssertThrowsError(try wrongCount.validate())
+    var tooSmall = tinyArchitecture
+    tooSmall.inputSize = 1
+    XCTAssertThrowsError(try tooSmall.validate())
+  }
+
+  func testArchitectureRoundTripsThroughJSON() throws {
+    let data = try JSONEncoder().encode(Architecture.keyface)
+    XCTAssertEqual(try JSONDecoder().decode(Architecture.self, from: data), .keyface)
+  }
+
+  func testInitializationIsDeterministic() {
+    let a = Network(architecture: tinyArchitecture, seed: 5)
+    let b = Network(architecture: tinyArchitecture, seed: 5)
+    let c = Network(architecture: tinyArchitecture, seed: 6)
+    XCTAssertEqual(a.parameters[0].value, b.parameters[0].value)
+    XCTAssertNotEqual(a.parameters[0].value, c.parameters[0].value)
+    // glorot_uniform bound for the seed preset's first conv: sqrt(6 / (9 + 288)).
+    XCTAssertEqual(Architecture.seed.usesKerasInitialization, true)
+  }
+
+  /// Whole-network backward (conv, BN, pool, strided conv, linear) against finite differences of the masked MSE.
+  func testNetworkGradientsMatchFiniteDifferences() {
+    var architecture = tinyArchitecture
+    architecture.layers.removeAll { $0 == .dropout(p: 0.1) }
+    let network = Network(architecture: architecture, seed: 3)
+    let x = Tensor(shape: [3, 1, 8, 8], data: GradientCheck.random(3 * 64, seed: 1))
+    let target = Tensor(shape: [3, 31], data: GradientCheck.random(93, seed: 2))
+    var maskData = [Float](repeating: 1, count: 93)
+    maskData[5] = 0
+    let mask = Tensor(shape: [3, 31], data: maskData)
+    func loss() -> Double {
+      Double(Loss.maskedMSE(prediction: network.forward(x, training: true), target: target, mask: mask).loss)
+    }
+    network.zeroGrad()
+    let (_, dPrediction) = Loss.maskedMSE(prediction: network.forward(x, training: true), target: target, mask: mask)
+    network.backward(dPrediction)
+    let epsilon: Float = 1e-3
+    for parameter in network.parameters {
+      let analytic = parameter.grad.data
+      for i in stride(from: 0, to: parameter.value.count, by: max(1, parameter.value.count / 6)) {
+        let saved = parameter.value.data[i]
+        parameter.value.data[i] = saved + epsilon
+        let plus = loss()
+        parameter.value.data[i] = saved - epsilon
+        let minus = loss()
+        parameter.value.data[i] = saved
+        let numeric = (plus - minus) / Double(2 * epsilon)
+        XCTAssertEqual(
+          Double(analytic[i]), numeric, accuracy: 2e-2 * max(abs(numeric), 0.05), "\(parameter.name)[\(i)]")
+      }
+    }
+  }
+
+  /// One and two threads split the work differently (samples, output rows, features) but compute the same step.
+  func testThreadCountsAgree() {
+    func step(threads: Int) -> (Tensor, [Tensor]) {
+      Network.setThreads(threads)
+      let network = Network(architecture: tinyArchitecture, seed: 2)
+      let x = Tensor(shape: [3, 1, 8, 8], data: GradientCheck.random(192, seed: 8))
+      network.zeroGrad()
+      let output = network.forward(x, training: true)
+      network.backward(Tensor(shape: [3, 31], data: GradientCheck.random(93, seed: 9)))
+      return (output, network.parameters.map(\.grad))
+    }
+    let saved = Parallel.threads
+    defer { Network.setThreads(saved) }
+    let (out1, grads1) = step(threads: 1)
+    let (out2, grads2) = step(threads: 2)
+    for i in 0..<out1.count { XCTAssertEqual(out1.data[i], out2.data[i], accuracy: 1e-5) }
+    for (a, b) in zip(grads1, grads2) {
+      for i in 0..<a.count { XCTAssertEqual(a.data[i], b.data[i], accuracy: 1e-4) }
+    }
+    let predictor = { (threads: Int) -> [SIMD2<Float>] in
+      Network.setThreads(threads)
+      let network = Network(architecture: tinyArchitecture, seed: 2)
+      return KeypointPredictor(network: network, maxBatch: 1).predict(crop: (0..<64).map { UInt8($0 * 3) }).points
+    }
+    let p1 = predictor(1), p2 = predictor(2)
+    for k in 0..<15 {
+      XCTAssertEqual(p1[k].x, p2[k].x, accuracy: 1e-4)
+      XCTAssertEqual(p1[k].y, p2[k].y, accuracy: 1e-4)
+    }
+  }
+
+  func testGradientsAccumulateUntilZeroed() {
+    let network = Network(architecture: tinyArchitecture, seed: 1)
+    let x = Tensor(shape: [2, 1, 8, 8], data: GradientCheck.random(128, seed: 3))
+    let d = Tensor(shape: [2, 31], data: GradientCheck.random(62, seed: 4))
+    network.zeroGrad()
+    _ = network.forward(x, training: true)
+    network.backward(d)
+    let once = network.parameters.last!.grad.data
+    _ = network.forward(x, training: true)
+    network.backward(d)
+    let twice = network.parameters.last!.grad.data
+    for i in 0..<once.count { XCTAssertEqual(twice[i], 2 * once[i], accuracy: 1e-5) }
+    network.zeroGrad()
+    XCTAssertTrue(network.parameters.allSatisfy { $0.grad.data.allSatisfy { $0 == 0 } })
+  }
+
+  func testAdamMatchesHandComputedStep() {
+    let parameter = Parameter(name: "fc1.weight", value: Tensor(shape: [1, 2], data: [1, -1]))
+    parameter.grad = Tensor(shape: [1, 2], data: [0.5, -2])
+    let adam = Adam(parameters: [parameter])
+    adam.step(learningRate: 0.1)
+    // First step: m = 0.1 g, v = 0.001 g^2, alpha = 0.1 * sqrt(0.001) / 0.1 -> update = 0.1 * sign(g) (up to eps).
+    XCTAssertEqual(parameter.value.data[0], 0.9, accuracy: 1e-5)
+    XCTAssertEqual(parameter.value.data[1], -0.9, accuracy: 1e-5)
+    let decayed = Parameter(name: "fc1.weight", value: Tensor(shape: [1, 1], data: [2]))
+    let adamW = Adam(parameters: [decayed], weightDecay: 0.5)
+    adamW.step(learningRate: 0.1)  // zero gradient: only decay, w -= 0.1 * 0.5 * 2
+    XCTAssertEqual(decayed.value.data[0], 1.9, accuracy: 1e-6)
+  }
+
+  /// A tiny net learns where a bright dot is: the loss must fall well below its start.
+  func testTinyNetworkLearnsSyntheticTask() {
+    var architecture = tinyArchitecture
+    architecture.outputCount = 30
+    architecture.layers[architecture.layers.count - 1] = .linear(out: 30)
+    let network = Network(architecture: architecture, seed: 7)
+    var generator = SplitMix64(seed: 11)
+    let batch = 16
+    func sample() -> (Tensor, Tensor) {
+      var x = [Float](repeating: 0, count: batch * 64)
+      var y = [Float](repeating: 0, count: batch * 30)
+      for n in 0..<batch {
+        let px = Int(generator.next() % 6) + 1
+        let py = Int(generator.next() % 6) + 1
+        x[n * 64 + py * 8 + px] = 1
+        for k in 0..<15 {
+          y[n * 30 + 2 * k] = (Float(px) + 0.5 - 4) / 4
+          y[n * 30 + 2 * k + 1] = (Float(py) + 0.5 - 4) / 4
+        }
+      }
+      return (Tensor(shape: [batch, 1, 8, 8], data: x), Tensor(shape: [batch, 30], data: y))
+    }
+    let mask = Tensor(shape: [batch, 30], data: [Float](repeating: 1, count: batch * 30))
+    let adam = Adam(parameters: network.parameters)
+    var losses: [Float] = []
+    for _ in 0..<80 {
+      let (x, y) = sample()
+      network.zeroGrad()
+      let (loss, d) = Loss.maskedMSE(prediction: network.forward(x, training: true), target: y, mask: mask)
+      network.backward(d)
+      adam.step(learningRate: 0.01)
+      losses.append(loss)
+    }
+    let start = losses.prefix(5).reduce(0, +) / 5
+    let end = losses.suffix(5).reduce(0, +) / 5
+    XCTAssertLessThan(end, 0.25 * start, "loss \(start) -> \(end)")
+  }
+}

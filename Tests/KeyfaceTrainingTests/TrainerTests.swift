@@ -1,0 +1,131 @@
+import Foundation
+import KeyfaceNN
+import XCTest
+
+@testable import KeyfaceTraining
+
+final class TrainerTests: XCTestCase {
+  /// A tiny network with a face-score output, fast enough for a debug-build test.
+  private let tiny = Architecture(
+    name: "tiny", inputSize: 96, inputChannels: 1,
+    layers: [
+      .conv(out: 6, kernel: 5, stride: 4, padding: 2), .relu, .maxPool(size: 2),
+      .conv(out: 8, kernel: 3, stride: 2, padding: 1), .relu, .flatten, .linear(out: 31),
+    ],
+    outputCount: 31, inputScale: 1.0 / 255.0, inputOffset: 0, targetCenter: 48, targetScale: 48)
+
+  /// Faces are bright blobs; every keypoint sits at a fixed offset from the blob's centre.
+  private func synthetic(count: Int, seed: UInt64) -> KaggleDataset {
+    var data = KaggleDataset()
+    var random = SeededRandom(seed: seed)
+    for i in 0..<count {
+      let cx = random.uniform(32, 64)
+      let cy = random.uniform(32, 64)
+      var pixels = [UInt8](repeating: 0, count: 9216)
+      for y in 0..<96 {
+        for x in 0..<96 {
+          let d2 = (Float(x) + 0.5 - cx) * (Float(x) + 0.5 - cx) + (Float(y) + 0.5 - cy) * (Float(y) + 0.5 - cy)
+          pixels[y * 96 + x] = UInt8(20 + 220 * exp(-d2 / 200))
+        }
+      }
+      var xy = [Float](repeating: 0, count: 30)
+      var mask = [Float](repeating: 1, count: 30)
+      for k in 0..<15 {
+        xy[2 * k] = cx + Float(k % 5 - 2) * 4
+        xy[2 * k + 1] = cy + Float(k / 5 - 1) * 6
+      }
+      if i % 3 == 0 {  // some keypoints missing, as in Kaggle's file
+        for j in 8..<30 { mask[j] = 0; xy[j] = 0 }
+      }
+      data.append(pixels: pixels, coordinates: xy, mask: mask, imageId: i + 1)
+    }
+    return data
+  }
+
+  private func noise(count: Int) -> KaggleDataset {
+    var data = KaggleDataset()
+    var random = SeededRandom(seed: 99)
+    for i in 0..<count {
+      let pixels = (0..<9216).map { _ in UInt8(truncatingIfNeeded: random.next() >> 56) }
+      data.append(pixels: pixels, coordinates: [Float](repeating: 0, count: 30), mask: [Float](repeating: 0, count: 30),
+        imageId: i + 1)
+    }
+    return data
+  }
+
+  private func options(epochs: Int) -> TrainingOptions {
+    var options = TrainingOptions(
+      epochs: epochs, batchSize: 16, learningRate: 0.01, weightDecay: 0, schedule: .cosine, warmupEpochs: 1, loss: .mse,
+      augmentation: AugmentationOptions(flipProbability: 0.5, maxRotationDegrees: 0, maxScale: 0, maxShift: 0,
+        geometricProbability: 0, maxBrightness: 0.05, maxContrast: 0.1),
+      scoreWeight: 0.2, seed: 7)
+    options.augmentation?.flipProbability = 0.5
+    return options
+  }
+
+  func testShortRunLearnsAndKeepsTheBestEpoch() throws {
+    let fixtures = try Fixtures()
+    let faces = synthetic(count: 96, seed: 1)
+    let split = DataSplit.random(count: faces.count, fraction: 0.25, seed: 3)
+    let checkpoint = fixtures.directory.appendingPathComponent("tiny.safetensors")
+    let trainer = Trainer(network: Network(architecture: tiny, seed: 5), options: options(epochs: 12))
+    var firstBatchLoss: Double?
+    trainer.onBatch = { epoch, done, _, loss in if epoch == 1 && done == 1 { firstBatchLoss = loss } }
+    let result = try trainer.train(faces: faces, split: split, negatives: noise(count: 20), checkpoint: checkpoint)
+
+    let losses = result.epochs.map(\.trainLoss)
+    XCTAssertLessThan(losses.last!, 0.25 * firstBatchLoss!, "losses \(losses)")
+    let rmses = result.epochs.map(\.validationRMSE)
+    XCTAssertLessThan(result.bestValidationRMSE, 0.5 * rmses[0], "val RMSE \(rmses)")
+    XCTAssertEqual(result.bestValidationRMSE, rmses.min()!)
+    XCTAssertGreaterThan(result.epochs.last!.scoreAccuracy ?? 0, 0.9)
+
+    // The network now holds the best epoch, and so does the checkpoint.
+    let again = DatasetPredictor(network: trainer.network).errors(on: faces, indices: split.validation).rmse
+    XCTAssertEqual(again, result.bestValidationRMSE, accuracy: 1e-4)
+    let saved = try Network(contentsOf: checkpoint)
+    XCTAssertEqual(saved.architecture, tiny)
+    XCTAssertEqual(saved.metadata["best_epoch"], String(result.bestEpoch))
+    XCTAssertEqual(DatasetPredictor(network: saved).errors(on: faces, indices: split.validation).rmse, again, accuracy: 1e-4)
+    let svg = try String(contentsOf: Trainer.curvesURL(for: checkpoint), encoding: .utf8)
+    XCTAssertTrue(svg.contains("<polyline"))
+  }
+
+  func testSameSeedGivesTheSameRun() throws {
+    let faces = synthetic(count: 40, seed: 2)
+    let split = DataSplit.random(count: faces.count, fraction: 0.25, seed: 3)
+    func run() throws -> [Double] {
+      let trainer = Trainer(network: Network(architecture: tiny, seed: 5), options: options(epochs: 2))
+      return try trainer.train(faces: faces, split: split).epochs.flatMap { [$0.trainLoss, $0.validationRMSE] }
+    }
+    XCTAssertEqual(try run(), try run())
+  }
+
+  func testTimeBudgetStopsEarlyAndAnneals() throws {
+    let faces = synthetic(count: 40, seed: 2)
+    let split = DataSplit.random(count: faces.count, fraction: 0.25, seed: 3)
+    var options = options(epochs: 10_000)
+    options.timeBudget = 1.0
+    let started = Date()
+    let result = try Trainer(network: Network(architecture: tiny, seed: 5), options: options).train(faces: faces, split: split)
+    XCTAssertLessThan(Date().timeIntervalSince(started), 10)
+    XCTAssertLessThan(result.epochs.count, 10_000)
+    // The last step ran close to the end of the cosine: near the 1% floor, far below the peak.
+    XCTAssertLessThan(result.epochs.last!.learningRate, 0.2 * options.learningRate)
+  }
+
+  func testBatchesCarryAugmentedTargetsAndScoreMask() {
+    let faces = synthetic(count: 4, seed: 4)
+    let negatives = noise(count: 2)
+    let samples: [TrainingSample] = [.face(0), .negative(1), .face(2)]
+    let batch = BatchBuilder.batch(
+      samples[...], faces: faces, negatives: negatives, architecture: tiny, augmentation: nil, trainScore: true,
+      seed: 1, epoch: 1)
+    XCTAssertEqual(batch.input.shape, [3, 1, 96, 96])
+    XCTAssertEqual(batch.scoreTarget.data, [1, 0, 1])
+    XCTAssertEqual(batch.scoreMask.data, [1, 1, 1])
+    XCTAssertEqual(batch.mask.data[30..<60].reduce(0, +), 0)  // a non-face teaches no keypoints
+    XCTAssertEqual(batch.target.data[0], (faces.coordinates[0] - 48) / 48, accuracy: 1e-6)
+    XCTAssertEqual(batch.input.data[100], Float(faces.pixels[100]) / 255, accuracy: 1e-6)
+  }
+}
