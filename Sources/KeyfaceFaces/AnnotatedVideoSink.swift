@@ -58,6 +58,14 @@ public final class AnnotatedVideoSink: FrameSink {
       throw PipelineError(path: path, message: "an annotated video takes exactly one input")
     }
     began = true
+    // The writers rename a finished temporary file onto the path: never onto a device or a pipe.
+    var isFolder: ObjCBool = false
+    if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) {
+      let type = (try? FileManager.default.attributesOfItem(atPath: path)[.type] as? FileAttributeType) ?? nil
+      if isFolder.boolValue || type != .typeRegular {
+        throw PipelineError(path: path, message: "not a regular file; --video writes a new video or image file")
+      }
+    }
     if AnnotatedVideoSink.isImagePath(path) {
       guard source.isStillImage else {
         throw PipelineError(

@@ -4,8 +4,11 @@
 // that overlap a tracked face are ignored; the others go through the network on the detector's box, then on
 // crops re-framed from their own keypoints, and become tracks when the network's score says "face".
 // A track whose score falls below `minTrackScore` is dropped, so scene cuts leave no ghost faces.
+// While faces are tracked, the periodic detection can run on another thread (`backgroundDetection`): its
+// boxes are used a fixed number of frames later, so the output never depends on timing.
 //
 // Not thread-safe: one tracker per source, fed frames in order from one thread.
+import Dispatch
 import KeyfaceMedia
 import KeyfaceNN
 
@@ -27,6 +30,8 @@ public final class FaceTracker {
   private var tracks: [Track] = []
   private var nextID = 0
   private var framesSinceDetection = Int.max / 2
+  private var frameIndex = -1
+  private var pending: PendingDetection?
   // Batch buffers, grown on demand and reused.
   private var crops: [UInt8] = []
   private var points: [SIMD2<Float>] = []
@@ -50,8 +55,17 @@ public final class FaceTracker {
     boxInCrop = FaceTracker.faceBoxInCrop(cropSize: n)
   }
 
+  /// Waits for a detection still running in the background (call at the end of a source).
+  public func finish() {
+    pending?.done.wait()
+    pending = nil
+  }
+
   /// Forgets every face (a new source starts); ids count from 0 again.
   public func reset() {
+    pending?.done.wait()
+    pending = nil
+    frameIndex = -1
     tracks = []
     nextID = 0
     framesSinceDetection = Int.max / 2
@@ -81,13 +95,25 @@ public final class FaceTracker {
       lost = tracks.count < before
       removeDuplicateTracks()
     }
-    // 2. Look for new faces.
+    // 2. Look for new faces: first those found in the background in an earlier frame, then this frame's.
+    frameIndex += 1
+    if let p = pending, p.applyAt <= frameIndex { applyPending(image) }
     framesSinceDetection += 1
     if let finder, lost || framesSinceDetection >= max(1, options.detectEvery) {
       framesSinceDetection = 0
       detectorRuns += 1
-      addDetections(finder.detect(in: image), image: image)
-      removeDuplicateTracks()
+      if options.backgroundDetection && !tracks.isEmpty && pending == nil {
+        let p = PendingDetection(applyAt: frameIndex + max(1, options.detectEvery / 2))
+        pending = p
+        DispatchQueue.global(qos: .userInitiated).async {
+          p.boxes = finder.detect(in: image)
+          p.done.signal()
+        }
+      } else {
+        if pending != nil { applyPending(image) }
+        addDetections(finder.detect(in: image), image: image)
+        removeDuplicateTracks()
+      }
     }
     // 3. Keep the largest faces.
     if let maxFaces = options.maxFaces, tracks.count > maxFaces {
@@ -110,6 +136,27 @@ public final class FaceTracker {
       faces.append(FaceResult(id: tracks[i].id, score: tracks[i].score, box: box(of: shown), keypoints: shown))
     }
     return faces.sorted { $0.id < $1.id }
+  }
+
+  /// Waits for the background detection and adds its faces, cropped from the current frame.
+  private func applyPending(_ image: GrayImage) {
+    guard let p = pending else { return }
+    p.done.wait()
+    pending = nil
+    addDetections(p.boxes, image: image)
+    removeDuplicateTracks()
+  }
+
+  /// A detection running on another thread and the frame whose processing will use its boxes.
+  private final class PendingDetection: @unchecked Sendable {
+    let applyAt: Int
+    let done = DispatchSemaphore(value: 0)
+    // Written by the detecting thread before `done` is signalled, read after waiting on it.
+    var boxes: [FaceBox] = []
+
+    init(applyAt: Int) {
+      self.applyAt = applyAt
+    }
   }
 
   // MARK: - Full frame

@@ -30,9 +30,9 @@ public struct KeypointDrawer: Sendable {
     self.elements = elements
   }
 
-  /// The dot radius in pixels for a face box `width` pixels wide: about 2.2% of it, at least 1.5.
+  /// The dot radius in pixels for a face box `width` pixels wide: about 2.8% of it, at least 1.5.
   public static func dotRadius(faceWidth: Float) -> Float {
-    min(max(0.022 * faceWidth, 1.5), 24)
+    min(max(0.028 * faceWidth, 1.5), 24)
   }
 
   /// Draws `faces` into `image`.

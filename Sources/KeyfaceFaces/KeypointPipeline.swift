@@ -52,7 +52,7 @@ public final class KeypointPipeline {
     if !options.tracker.fullFrame {
       let path = detectorPath ?? HaarCascade.defaultPath
       do {
-        finder = FaceDetector(cascade: try HaarCascade(contentsOf: path))
+        finder = SizeAdaptiveFinder(cascade: try HaarCascade(contentsOf: path))
       } catch {
         throw PipelineError(error, source: path)
       }
@@ -194,6 +194,7 @@ public final class KeypointPipeline {
       if !processed.push((result, frame)) { break }
     }
     processed.close()
+    tracker.finish()
     group.wait()
 
     var stats = output.current

@@ -1,6 +1,6 @@
 // A text output that is either standard output (streamed as written) or a file written under a temporary
 // name in the same folder and renamed into place on `commit()`, so a file under the final name is always
-// whole. Writes go straight to the file descriptor with write(2): each line reaches the reader at once.
+// whole. Existing devices and pipes (/dev/null, a FIFO) are written in place. Writes go straight to the file descriptor with write(2): each line reaches the reader at once.
 import Foundation
 
 #if canImport(Glibc)
@@ -20,6 +20,7 @@ public final class OutputFile {
 
   private var fd: Int32
   private let temporaryPath: String?
+  private var ownsDescriptor = false
   private var closed = false
 
   /// Opens `path` for writing ("-" is standard output); a file goes to a temporary name until `commit()`.
@@ -32,6 +33,19 @@ public final class OutputFile {
       temporaryPath = nil
       return
     }
+    // Devices, pipes and sockets (/dev/null, a FIFO, /dev/stdout) are written in place: renaming a temporary
+    // over them would replace the device with a plain file.
+    var info = stat()
+    if stat(path, &info) == 0 && (info.st_mode & S_IFMT) != S_IFREG && (info.st_mode & S_IFMT) != S_IFDIR {
+      let descriptor = open(path, O_WRONLY | O_CLOEXEC)
+      guard descriptor >= 0 else {
+        throw OutputError(path: path, message: "cannot open (\(String(cString: strerror(errno))))")
+      }
+      fd = descriptor
+      temporaryPath = nil
+      ownsDescriptor = true
+      return
+    }
     let temp = OutputFile.temporaryName(for: path)
     let descriptor = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_TRUNC | O_CLOEXEC, 0o644)
     guard descriptor >= 0 else {
@@ -39,6 +53,7 @@ public final class OutputFile {
     }
     fd = descriptor
     temporaryPath = temp
+    ownsDescriptor = true
   }
 
   deinit {
@@ -65,7 +80,10 @@ public final class OutputFile {
   public func commit() throws {
     guard !closed else { return }
     closed = true
-    guard let temporaryPath else { return }
+    guard let temporaryPath else {
+      if ownsDescriptor { close(fd) }
+      return
+    }
     if close(fd) != 0 {
       unlink(temporaryPath)
       throw OutputError(path: path, message: "cannot write (\(String(cString: strerror(errno))))")
@@ -81,7 +99,10 @@ public final class OutputFile {
   public func discard() {
     guard !closed else { return }
     closed = true
-    guard let temporaryPath else { return }
+    guard let temporaryPath else {
+      if ownsDescriptor { close(fd) }
+      return
+    }
     close(fd)
     unlink(temporaryPath)
   }

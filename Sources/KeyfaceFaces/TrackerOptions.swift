@@ -23,13 +23,17 @@ public struct TrackerOptions: Sendable {
   public var overlapThreshold: Float
   /// The One Euro filter's parameters; speeds are in face sizes per second.
   public var filter: OneEuroFilter
+  /// While faces are tracked, run the periodic detection on another thread and use its boxes
+  /// `detectEvery / 2` frames later (always at the same frame, so output does not depend on timing).
+  /// Detection without tracked faces (first frame, after a loss) stays immediate.
+  public var backgroundDetection: Bool
 
   /// Options with the defaults of `keyface run`.
   public init(
     maxFaces: Int? = nil, detectEvery: Int = 30, smoothing: Bool = true, fullFrame: Bool = false,
     minTrackScore: Float = 0.5, minDetectionScore: Float = 0.5, detectionPasses: Int = 2,
     trackingPasses: Int = 1, rotateCrops: Bool = false, overlapThreshold: Float = 0.3,
-    filter: OneEuroFilter = TrackerOptions.defaultFilter
+    filter: OneEuroFilter = TrackerOptions.defaultFilter, backgroundDetection: Bool = true
   ) {
     self.maxFaces = maxFaces
     self.detectEvery = detectEvery
@@ -42,6 +46,7 @@ public struct TrackerOptions: Sendable {
     self.rotateCrops = rotateCrops
     self.overlapThreshold = overlapThreshold
     self.filter = filter
+    self.backgroundDetection = backgroundDetection
   }
 
   /// The One Euro parameters tuned on moving-face clips (jitter against lag).

@@ -35,6 +35,12 @@ struct Detect: ParsableCommand {
       "Also look for heads tilted by about this many degrees either way (two extra passes).", valueName: "degrees"))
   var tilt: Float?
 
+  @Option(
+    help: ArgumentHelp(
+      "Slide the window by this many pyramid pixels at every scale (default: OpenCV's 2 below scale 2, else 1); 2 is faster.",
+      valueName: "pixels"))
+  var windowStep: Int?
+
   @Flag(help: "Add the detector's CPU time for each frame, in milliseconds, to its line as \"ms\".")
   var timing = false
 
@@ -45,6 +51,7 @@ struct Detect: ParsableCommand {
       throw ValidationError("--scale-factor must be above 1 and at most 4.")
     }
     guard minNeighbors >= 0 else { throw ValidationError("--min-neighbors must be 0 or more.") }
+    if let windowStep, !(1...8).contains(windowStep) { throw ValidationError("--window-step must be 1 to 8.") }
     if let tilt, !(tilt > 0 && tilt < 90) { throw ValidationError("--tilt must be between 0 and 90 degrees.") }
     if inputs.filter({ $0 == "-" }).count > 1 { throw ValidationError("Standard input (-) can be read only once.") }
   }
@@ -59,7 +66,7 @@ struct Detect: ParsableCommand {
     }
     let faceDetector = FaceDetector(
       cascade: cascade, minFaceSize: minSize, scaleFactor: scaleFactor, minNeighbors: minNeighbors,
-      rotations: tilt.map { [-$0, $0] } ?? [])
+      rotations: tilt.map { [-$0, $0] } ?? [], windowStep: windowStep)
     var failed = false
     for input in inputs {
       do {

@@ -19,7 +19,7 @@ final class FaceTrackerTests: XCTestCase {
   func testTracksMovingFaceWithStableIDAndNoDetectorBetweenRuns() {
     let estimator = DiscEstimator()
     let finder = CountingFinder()
-    var options = TrackerOptions(detectEvery: 10, smoothing: false)
+    var options = TrackerOptions(detectEvery: 10, smoothing: false, backgroundDetection: false)
     options.detectionPasses = 2
     let tracker = FaceTracker(estimator: estimator, finder: finder, options: options)
     for t in 0..<40 {
@@ -44,7 +44,7 @@ final class FaceTrackerTests: XCTestCase {
   func testSceneCutDropsTrackAndNewFaceGetsNewID() {
     let finder = CountingFinder()
     let tracker = FaceTracker(
-      estimator: DiscEstimator(), finder: finder, options: TrackerOptions(detectEvery: 3, smoothing: false))
+      estimator: DiscEstimator(), finder: finder, options: TrackerOptions(detectEvery: 3, smoothing: false, backgroundDetection: false))
     let first = SyntheticFace(center: SIMD2(100, 100), radius: 30)
     let second = SyntheticFace(center: SIMD2(220, 130), radius: 40)
     var ids: [[Int]] = []
@@ -115,5 +115,59 @@ final class FaceTrackerTests: XCTestCase {
     XCTAssertEqual(r.count, 1)
     XCTAssertEqual(r[0].box, FaceBox(x: 0, y: 0, width: 96, height: 96, confidence: r[0].score))
     XCTAssertLessThan(maxError(r[0].keypoints, face.keypoints), 1.0)
+  }
+
+  func testBackgroundDetectionGivesTheSameResultsAtFixedFrames() {
+    // Two faces: one from the start, one appearing at frame 12. With background detection the second is
+    // found by the detection started at frame 20 and used at frame 20 + 10 / 2 = 25, in every run.
+    func run(background: Bool) -> (ids: [[Int]], calls: Int) {
+      let finder = LockedFinder()
+      let tracker = FaceTracker(
+        estimator: DiscEstimator(), finder: finder,
+        options: TrackerOptions(detectEvery: 10, smoothing: false, backgroundDetection: background))
+      var ids: [[Int]] = []
+      for t in 0..<32 {
+        var faces = [SyntheticFace(center: SIMD2(90 + Float(t), 100), radius: 30)]
+        if t >= 12 { faces.append(SyntheticFace(center: SIMD2(240, 130), radius: 35)) }
+        ids.append(tracker.process(SyntheticFace.render(faces, width: 320, height: 240), time: Double(t) / 30).map(\.id))
+      }
+      tracker.finish()
+      return (ids, finder.calls)
+    }
+    let foreground = run(background: false)
+    XCTAssertEqual(foreground.ids[19], [0])
+    XCTAssertEqual(foreground.ids[20], [0, 1])
+    for _ in 0..<3 {
+      let background = run(background: true)
+      XCTAssertEqual(background.ids[24], [0])
+      XCTAssertEqual(background.ids[25], [0, 1])
+      XCTAssertEqual(background.ids[31], [0, 1])
+      XCTAssertEqual(background.calls, foreground.calls)
+    }
+  }
+}
+
+/// Finds the bright disc in each half of the frame (from the pixels alone, so it may run on any thread at any
+/// time) and counts its calls.
+final class LockedFinder: FaceFinding, @unchecked Sendable {
+  private let lock = NSLock()
+  private var count = 0
+
+  var calls: Int { lock.withLock { count } }
+
+  func detect(in image: GrayImage) -> [FaceBox] {
+    lock.withLock { count += 1 }
+    let half = image.width / 2
+    return [0..<half, half..<image.width].compactMap { columns -> FaceBox? in
+      var lo = SIMD2<Int>(Int.max, Int.max), hi = SIMD2<Int>(-1, -1)
+      for y in 0..<image.height {
+        for x in columns where image[x, y] > 120 {
+          lo = pointwiseMin(lo, SIMD2(x, y))
+          hi = pointwiseMax(hi, SIMD2(x, y))
+        }
+      }
+      guard hi.x >= 0 else { return nil }
+      return FaceBox(x: Float(lo.x), y: Float(lo.y), width: Float(hi.x - lo.x + 1), height: Float(hi.y - lo.y + 1))
+    }
   }
 }

@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 import KeyfaceMedia
 import KeyfaceNN
@@ -108,5 +109,35 @@ final class OutputWriterTests: XCTestCase {
     out = []
     CSVWriter.encode(sampleResult(frame: 5, faces: 0), into: &out)
     XCTAssertTrue(out.isEmpty)
+  }
+
+  func testPipesAndDevicesAreWrittenInPlace() throws {
+    // Renaming a temporary onto /dev/null or a FIFO would replace it with a plain file: write in place instead.
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("keyface-out-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let fifo = dir.appendingPathComponent("lines.fifo").path
+    XCTAssertEqual(mkfifo(fifo, 0o600), 0)
+    let received = LockedValue(Data())
+    let done = DispatchSemaphore(value: 0)
+    DispatchQueue.global().async {
+      if let handle = FileHandle(forReadingAtPath: fifo) {
+        received.withLock { $0 = handle.readDataToEndOfFile() }
+      }
+      done.signal()
+    }
+    let writer = try JSONLinesWriter(path: fifo)
+    let frame = DecodedFrame(index: 0, time: 0, gray: GrayImage(width: 2, height: 2), color: nil)
+    try writer.write(sampleResult(frame: 0, faces: 1), frame: frame)
+    try writer.finish()
+    XCTAssertEqual(done.wait(timeout: .now() + 5), .success)
+    XCTAssertEqual(String(decoding: received.current, as: UTF8.self), JSONLinesWriter.line(for: sampleResult(frame: 0, faces: 1)))
+    let type = try FileManager.default.attributesOfItem(atPath: fifo)[.type] as? FileAttributeType
+    XCTAssertNotEqual(type, .typeRegular)
+    XCTAssertNotNil(type)
+    XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir.path), ["lines.fifo"])
+    // An annotated video never goes to a device.
+    let sink = AnnotatedVideoSink(path: fifo)
+    XCTAssertThrowsError(try sink.begin(SourceInfo(name: "a.mp4", width: 64, height: 48, frameRate: 25)))
   }
 }

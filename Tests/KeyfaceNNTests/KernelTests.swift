@@ -19,6 +19,7 @@ final class KernelTests: XCTestCase {
     let cases: [(c: Int, oc: Int, h: Int, w: Int, k: Int, s: Int, p: Int, n: Int)] = [
       (1, 4, 9, 9, 3, 1, 0, 1), (3, 5, 8, 7, 3, 1, 1, 3), (2, 4, 9, 10, 3, 2, 1, 4), (2, 3, 7, 7, 5, 2, 2, 2),
       (4, 2, 6, 6, 1, 1, 0, 5), (2, 3, 11, 8, 3, 3, 0, 2),
+      (8, 5, 9, 10, 3, 1, 0, 3), (8, 4, 12, 12, 3, 1, 1, 2), (9, 3, 7, 7, 3, 1, 1, 1),  // Winograd forward
     ]
     for budget in [1 << 20, 1] {  // one chunk for the batch, and one sample per chunk
       Conv2d.chunkBudget = budget
@@ -41,16 +42,20 @@ final class KernelTests: XCTestCase {
   }
 
   func testFusedReLUConvMatchesReferenceThenReLU() {
-    let conv = Conv2d(inputChannels: 2, outputChannels: 3, kernelSize: 3, stride: 1, padding: 1, name: "c")
-    GradientCheck.randomize(conv, seed: 1)
-    conv.fusedReLU = true
-    let input = GradientCheck.random(2 * 2 * 5 * 5, seed: 2)
-    let expected = ReferenceKernels.conv2d(
-      input: input, batch: 2, channels: 2, height: 5, width: 5, weight: conv.weight.value.data,
-      bias: conv.bias.value.data, outputChannels: 3, kernel: 3, stride: 1, padding: 1
-    ).map { max($0, 0) }
-    let actual = fastConv(conv, input: input, batch: 2, shape: [2, 5, 5], training: false)
-    for j in 0..<expected.count { XCTAssertEqual(actual[j], expected[j], accuracy: 1e-4) }
+    for channels in [2, 8] {  // im2col and Winograd forward
+      let conv = Conv2d(inputChannels: channels, outputChannels: 3, kernelSize: 3, stride: 1, padding: 1, name: "c")
+      GradientCheck.randomize(conv, seed: 1)
+      conv.fusedReLU = true
+      let input = GradientCheck.random(2 * channels * 5 * 5, seed: 2)
+      let expected = ReferenceKernels.conv2d(
+        input: input, batch: 2, channels: channels, height: 5, width: 5, weight: conv.weight.value.data,
+        bias: conv.bias.value.data, outputChannels: 3, kernel: 3, stride: 1, padding: 1
+      ).map { max($0, 0) }
+      for training in [true, false] {
+        let actual = fastConv(conv, input: input, batch: 2, shape: [channels, 5, 5], training: training)
+        for j in 0..<expected.count { XCTAssertEqual(actual[j], expected[j], accuracy: 1e-4) }
+      }
+    }
   }
 
   func testLinearMatchesReference() {
@@ -72,7 +77,7 @@ final class KernelTests: XCTestCase {
   func testWinogradMatchesReference() {
     let cases: [(c: Int, oc: Int, h: Int, w: Int, n: Int, tile: Int)] = [
       (3, 5, 8, 8, 1, 4), (2, 3, 12, 20, 3, 4), (4, 6, 16, 16, 2, 4), (3, 4, 6, 6, 2, 2), (2, 3, 7, 5, 3, 2),
-      (5, 2, 10, 18, 1, 2), (3, 3, 4, 4, 4, 4),
+      (5, 2, 10, 18, 1, 2), (3, 3, 4, 4, 4, 4), (3, 4, 12, 12, 3, 2), (2, 3, 8, 4, 3, 2), (2, 2, 6, 12, 1, 2),
     ]
     for (i, t) in cases.enumerated() {
       let weight = GradientCheck.random(t.oc * t.c * 9, seed: UInt64(10 + i), range: 0.5)

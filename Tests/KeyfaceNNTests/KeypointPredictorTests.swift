@@ -58,6 +58,35 @@ final class KeypointPredictorTests: XCTestCase {
     }
   }
 
+  /// Less common layer orders: a valid (im2col) convolution, batch norm after pooling (its own affine step),
+  /// global average pooling, no score output.
+  func testPlanHandlesOtherLayerOrders() {
+    let architecture = Architecture(
+      name: "other", inputSize: 10, inputChannels: 1,
+      layers: [
+        .conv(out: 4, kernel: 3, stride: 1, padding: 0), .relu, .maxPool(size: 2), .batchNorm, .relu,
+        .conv(out: 5, kernel: 3, stride: 1, padding: 1), .relu, .globalAvgPool, .linear(out: 30),
+      ],
+      outputCount: 30, inputScale: 1.0 / 255.0, inputOffset: 0, targetCenter: 5, targetScale: 5)
+    let network = Network(architecture: architecture, seed: 3)
+    _ = network.forward(Tensor(shape: [4, 1, 10, 10], data: GradientCheck.random(400, seed: 1, range: 2)), training: true)
+    let crops = (0..<3 * 100).map { UInt8(($0 * 37) % 256) }
+    let expected = network.forward(Tensor(shape: [3, 1, 10, 10], data: crops.map { Float($0) / 255 }), training: false)
+    let predictor = KeypointPredictor(network: network, maxBatch: 3)
+    var points = [SIMD2<Float>](repeating: .zero, count: 3 * 15)
+    var scores = [Float](repeating: 0, count: 3)
+    crops.withUnsafeBufferPointer { c in
+      points.withUnsafeMutableBufferPointer { p in
+        scores.withUnsafeMutableBufferPointer { s in predictor.predict(crops: c, count: 3, points: p, scores: s) }
+      }
+    }
+    for i in 0..<3 * 15 {
+      XCTAssertEqual(points[i].x, expected.data[2 * i] * 5 + 5, accuracy: 1e-4)
+      XCTAssertEqual(points[i].y, expected.data[2 * i + 1] * 5 + 5, accuracy: 1e-4)
+    }
+    XCTAssertEqual(scores, [1, 1, 1])
+  }
+
   func testModelWithoutScoreOutputScoresOne() {
     let network = Network(architecture: .seed.withInputSize(24), seed: 1)
     let (points, score) = KeypointPredictor(network: network, maxBatch: 1).predict(crop: [UInt8](repeating: 0, count: 576))

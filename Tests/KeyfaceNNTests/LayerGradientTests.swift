@@ -11,6 +11,15 @@ final class LayerGradientTests: XCTestCase {
     }
   }
 
+  /// Eight input channels: the forward pass runs by Winograd, the backward by im2col.
+  func testConv2dGradientsWithWinogradForward() {
+    for padding in [0, 1] {
+      let conv = Conv2d(inputChannels: 8, outputChannels: 3, kernelSize: 3, stride: 1, padding: padding, name: "conv1")
+      GradientCheck.randomize(conv, seed: 17)
+      GradientCheck.check(conv, inputShape: [8, 5, 6], batch: 2)
+    }
+  }
+
   func testConv2dGradientsAcrossChunks() {
     let saved = Conv2d.chunkBudget
     defer { Conv2d.chunkBudget = saved }

@@ -50,7 +50,9 @@ final class InferencePlan {
           }
         }
         if InferencePlan.useWinograd && WinogradConvStep.supports(kernel: conv.kernelSize, stride: conv.stride, padding: conv.padding) {
-          add(WinogradConvStep(inputShape: shape, outputChannels: conv.outputChannels, weight: weight, bias: bias))
+          add(
+            WinogradConvStep(
+              inputShape: shape, outputChannels: conv.outputChannels, weight: weight, bias: bias, padding: conv.padding))
         } else {
           add(
             ConvStep(

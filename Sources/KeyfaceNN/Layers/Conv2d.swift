@@ -1,3 +1,5 @@
+import Foundation
+
 /// 2-D convolution with bias, computed as im2col + one SGEMM per chunk of samples.
 ///
 /// Layout: input (N, C, H, W), weight (OC, C, K, K), bias (OC), output (N, OC, OH, OW),
@@ -26,6 +28,12 @@ final class Conv2d: Layer {
   private var threadDColumns: [Buffer] = []  // per thread: (C*K*K, nb*OH*OW)
   private var threadDWeights: [Buffer] = []  // per thread t >= 1: (OC, C*K*K) partial dWeight
   private let biasPartials = Buffer()  // (threads, OC) partial dBias
+  private var winograd: WinogradConvStep?  // forward for 3x3 stride-1 layers (NCHW mode), weights set per call
+  private var winogradBatch = 0  // batch size its buffers are reserved for
+
+  /// Run the forward pass of 3x3 stride-1 convolutions with 8+ input channels by Winograd (tests switch it off
+  /// to compare); backward always unfolds.
+  static var useWinograd = true
 
   /// A convolution named `name` ("conv1") with zero weights; `Network` initialises them.
   init(inputChannels: Int, outputChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0, name: String) {
@@ -81,6 +89,12 @@ final class Conv2d: Layer {
 
   // forward: output[n, oc, p] = sum_r weight[oc, r] * columns[r, (n, p)] + bias[oc]   (then max(0, .) if fused)
   func forward(input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, batch: Int, training: Bool) {
+    if Conv2d.useWinograd && inputChannels >= 8
+      && WinogradConvStep.supports(kernel: kernelSize, stride: stride, padding: padding)
+    {
+      forwardWinograd(input: input, output: output, batch: batch)
+      return
+    }
     let g = geometry
     let plane = g.outputPlane
     let rows = g.rows
@@ -144,6 +158,26 @@ final class Conv2d: Layer {
         }
       }
     }
+  }
+
+  /// The forward pass by Winograd F(2x2) / F(4x4) (see WinogradConvStep), in NCHW with the current weights.
+  private func forwardWinograd(input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, batch: Int) {
+    let step: WinogradConvStep
+    if let existing = winograd {
+      step = existing
+    } else {
+      step = WinogradConvStep(
+        inputShape: [inputChannels, geometry.height, geometry.width], outputChannels: outputChannels,
+        weight: weight.value.data, bias: bias.value.data, padding: padding, channelMajor: false)
+      winograd = step
+    }
+    if batch > winogradBatch {
+      step.reserve(maxBatch: batch, threads: max(Parallel.threads, ProcessInfo.processInfo.activeProcessorCount))
+      winogradBatch = batch
+    }
+    weight.withValue { w in bias.withValue { b in step.setWeights(w, bias: b) } }
+    step.reluOutput = fusedReLU
+    step.run(input: UnsafeMutablePointer(mutating: input), output: output, batch: batch)
   }
 
   /// dst[i] = src[i] + bias (then max(0, .) when `relu`); dst may equal src.

@@ -245,7 +245,10 @@ public final class Network {
     for parameter in parameters { parameter.zeroGradLazily() }
   }
 
-  /// Sets the number of threads OpenBLAS and the engine's own loops use (process-wide).
+  /// Sets how many threads the engine splits each layer over (process-wide; default: all processors).
+  ///
+  /// The engine runs OpenBLAS single-threaded inside each of its own parts, so BLAS worker threads never spin
+  /// against the engine's loops; `n` is effectively what `openblas_set_num_threads(n)` would mean.
   public static func setThreads(_ n: Int) { BLAS.setThreads(n) }
 
   /// The OpenBLAS kernel family in use, e.g. "SkylakeX" (for benchmark reports).

@@ -8,7 +8,13 @@
 final class WinogradConvStep: InferenceStep {
   let channels: Int  // C (32)
   let outputChannels: Int  // OC (64)
-  let height: Int, width: Int  // input = output size (24)
+  let height: Int, width: Int  // output plane (24); the input is (height + 2 - 2 * padding) square-wise
+  let inputHeight: Int, inputWidth: Int  // 24 with padding 1, 26 with padding 0
+  let padding: Int  // 1 ('same') or 0 ('valid')
+  /// Planes are channel-major (C, N, H, W) as in the inference plan; false: NCHW as in training.
+  let channelMajor: Bool
+  /// Apply max(0, y) to the outputs (a training network's fused ReLU).
+  var reluOutput = false
   let tile: Int  // m: 2 or 4 output pixels per tile side
   private(set) var outputShape: [Int]
   var reluInput = false
@@ -18,6 +24,9 @@ final class WinogradConvStep: InferenceStep {
   private let alpha: Int  // m + 2: input tile side
   private let tilesHigh: Int, tilesWide: Int  // ceil(H / m), ceil(W / m)
   private let paddedTilesWide: Int  // tilesWide rounded up to whole groups of 4 (extra tiles are computed, not stored)
+  /// F(2x2) on planes whose tile rows hold an odd number of tile pairs (12 x 12: 6 tiles): a 4-lane group takes
+  /// two pairs, possibly from consecutive tile rows, instead of padding every tile row to 8 tiles.
+  private let paired: Bool
   private let paddedWidth: Int  // padded plane row: 1 zero column, W inputs, zeros up to the last group's reads
   private let transformedWeight: Buffer  // (alpha^2, OC, C): G g G^T
   private let bias: Buffer  // (OC)
@@ -32,7 +41,7 @@ final class WinogradConvStep: InferenceStep {
 
   /// Whether a convolution can run this way.
   static func supports(kernel: Int, stride: Int, padding: Int) -> Bool {
-    kernel == 3 && stride == 1 && padding == 1
+    kernel == 3 && stride == 1 && (padding == 1 || padding == 0)
   }
 
   /// The tile size for an H x W plane: 4 (F(4x4)) for planes like 48 x 48, else 2.
@@ -42,43 +51,67 @@ final class WinogradConvStep: InferenceStep {
     height % 4 == 0 && width % 16 == 0 && height >= 8 ? 4 : 2
   }
 
-  init(inputShape: [Int], outputChannels: Int, weight: [Float], bias: [Float], tile: Int? = nil) {
+  init(
+    inputShape: [Int], outputChannels: Int, weight: [Float], bias: [Float], tile: Int? = nil, padding: Int = 1,
+    channelMajor: Bool = true
+  ) {
     channels = inputShape[0]
-    height = inputShape[1]
-    width = inputShape[2]
+    inputHeight = inputShape[1]
+    inputWidth = inputShape[2]
+    self.padding = padding
+    self.channelMajor = channelMajor
+    height = inputHeight + 2 * padding - 2
+    width = inputWidth + 2 * padding - 2
     self.outputChannels = outputChannels
     outputShape = [outputChannels, height, width]
     self.tile = tile ?? WinogradConvStep.tileSize(height: height, width: width)
     alpha = self.tile + 2
     tilesHigh = (height + self.tile - 1) / self.tile
     tilesWide = (width + self.tile - 1) / self.tile
-    paddedTilesWide = 4 * ((tilesWide + 3) / 4)
-    paddedWidth = self.tile * paddedTilesWide + 24
-    let xiCount = alpha * alpha
-    transformedWeight = Buffer(capacity: xiCount * outputChannels * channels)
+    paired = self.tile == 2 && tilesWide % 4 == 2 && height % 2 == 0 && width % 2 == 0
+    paddedTilesWide = paired ? tilesWide : 4 * ((tilesWide + 3) / 4)
+    paddedWidth = self.tile * 4 * ((tilesWide + 3) / 4) + 24
+    transformedWeight = Buffer(capacity: alpha * alpha * outputChannels * channels)
     self.bias = Buffer(capacity: outputChannels)
+    weight.withUnsafeBufferPointer { w in
+      bias.withUnsafeBufferPointer { b in setWeights(w.baseAddress!, bias: b.baseAddress!) }
+    }
+  }
+
+  /// Replaces the weights (OC, C, 3, 3) and bias (OC): U = G g G^T for every (output, input) channel pair.
+  func setWeights(_ weight: UnsafePointer<Float>, bias: UnsafePointer<Float>) {
     self.bias.pointer.update(from: bias, count: outputChannels)
-    // U = G g G^T.
-    let sixth = 1.0 / 6.0, twelfth = 1.0 / 12.0, twentyFourth = 1.0 / 24.0
-    let g2: [[Double]] = [[1, 0, 0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0, 0, 1]]
-    let g4: [[Double]] = [
-      [0.25, 0, 0], [-sixth, -sixth, -sixth], [-sixth, sixth, -sixth],
-      [twentyFourth, twelfth, sixth], [twentyFourth, -twelfth, sixth], [0, 0, 1],
-    ]
-    let g = self.tile == 2 ? g2 : g4
     let u = transformedWeight.pointer
     let plane = outputChannels * channels
+    let alpha = alpha
+    let four = tile == 4
+    // G rows: F(2x2) [1, 0, 0], [1/2, 1/2, 1/2], [1/2, -1/2, 1/2], [0, 0, 1]; F(4x4) [1/4, 0, 0],
+    // [-1/6, -1/6, -1/6], [-1/6, 1/6, -1/6], [1/24, 1/12, 1/6], [1/24, -1/12, 1/6], [0, 0, 1].
+    @inline(__always) func applyG(_ x0: Float, _ x1: Float, _ x2: Float, _ i: Int) -> Float {
+      if four {
+        switch i {
+        case 0: return x0 / 4
+        case 1: return -(x0 + x1 + x2) / 6
+        case 2: return -(x0 - x1 + x2) / 6
+        case 3: return x0 / 24 + x1 / 12 + x2 / 6
+        case 4: return x0 / 24 - x1 / 12 + x2 / 6
+        default: return x2
+        }
+      }
+      switch i {
+      case 0: return x0
+      case 1: return (x0 + x1 + x2) / 2
+      case 2: return (x0 - x1 + x2) / 2
+      default: return x2
+      }
+    }
     for o in 0..<outputChannels {
       for c in 0..<channels {
-        let k = (0..<9).map { Double(weight[(o * channels + c) * 9 + $0]) }
+        let g = weight + (o * channels + c) * 9
         for i in 0..<alpha {
-          for j in 0..<alpha {
-            var sum = 0.0
-            for a in 0..<3 {
-              for b in 0..<3 { sum += g[i][a] * k[a * 3 + b] * g[j][b] }
-            }
-            u[(i * alpha + j) * plane + o * channels + c] = Float(sum)
-          }
+          // Row i of G g (3 values), then times G^T.
+          let r0 = applyG(g[0], g[3], g[6], i), r1 = applyG(g[1], g[4], g[7], i), r2 = applyG(g[2], g[5], g[8], i)
+          for j in 0..<alpha { u[(i * alpha + j) * plane + o * channels + c] = applyG(r0, r1, r2, j) }
         }
       }
     }
@@ -93,21 +126,21 @@ final class WinogradConvStep: InferenceStep {
 
   func reserve(maxBatch: Int, threads: Int) {
     let perTile = alpha * alpha * (channels + outputChannels)
-    let perSample = tilesHigh * paddedTilesWide
+    let perSample = tilesHigh * paddedTilesWide  // paired: whole samples in one unit need a multiple of 4 tiles
     // Every unit streams the transformed weights (alpha^2 * OC * C floats, 2 MB for 128 -> 256 channels) through
     // the GEMMs, so units must grow with them or the weight traffic dominates the late, small-plane layers.
     let budget = max(WinogradConvStep.budget, 2 * alpha * alpha * outputChannels * channels)
     let maxTiles = max(1, budget / perTile)
     let perThread = (maxBatch + threads - 1) / threads
-    chunk = max(1, min(perThread, maxTiles / perSample))
+    chunk = paired && perSample % 4 != 0 ? 1 : max(1, min(perThread, maxTiles / perSample))
     bandTileRows = max(1, min(tilesHigh, maxTiles / paddedTilesWide))
     let bands = (tilesHigh + bandTileRows - 1) / bandTileRows
     bandTileRows = (tilesHigh + bands - 1) / bands  // equal bands: no small leftover GEMM
-    let tiles = max(perSample <= maxTiles ? chunk * perSample : 0, bandTileRows * paddedTilesWide)
+    let tiles = max(perSample <= maxTiles ? chunk * perSample : 0, bandTileRows * paddedTilesWide, perSample) + 4
     threadInput = (0..<threads).map { _ in Buffer(capacity: alpha * alpha * channels * tiles) }
     threadProduct = (0..<threads).map { _ in Buffer(capacity: alpha * alpha * outputChannels * tiles) }
     // Zero-filled: the border rows and columns are never written, so they stay 0.
-    threadPlanes = (0..<threads).map { _ in Buffer(capacity: (height + tile + 2) * paddedWidth) }
+    threadPlanes = (0..<threads).map { _ in Buffer(capacity: (inputHeight + tile + 3) * paddedWidth) }
   }
 
   func run(input: UnsafeMutablePointer<Float>, output: UnsafeMutablePointer<Float>, batch: Int) {
@@ -154,22 +187,24 @@ final class WinogradConvStep: InferenceStep {
     _ part: Int, samples: Range<Int>, tileRows: Range<Int>, input: UnsafePointer<Float>,
     output: UnsafeMutablePointer<Float>, batch: Int
   ) {
-    let c = channels, oc = outputChannels, h = height, w = width, twp = paddedTilesWide, m = tile
+    let c = channels, oc = outputChannels, h = inputHeight, w = inputWidth, twp = paddedTilesWide, m = tile
+    let p = padding
     let inPlane = h * w
-    let tiles = samples.count * tileRows.count * twp  // T, including each tile row's padding tiles
+    // T, including each tile row's padding tiles (or, paired, up to 2 padding tiles at the end).
+    let tiles = (samples.count * tileRows.count * twp + 3) / 4 * 4
     let v = threadInput[part].pointer  // (alpha^2, C, T)
     let products = threadProduct[part].pointer  // (alpha^2, OC, T)
     let padded = threadPlanes[part].pointer  // the input plane, zero-padded: row y + 1 holds input row y
     let pw = paddedWidth
     let relu = reluInput
-    // Input rows the unit's tile rows read (tile row ty reads rows m*ty - 1 ... m*ty + m).
-    let firstRow = max(0, m * tileRows.lowerBound - 1)
-    let lastRow = min(h, m * tileRows.upperBound + 1)
+    // Input rows the unit's tile rows read (tile row ty reads rows m*ty - p ... m*ty - p + m + 1).
+    let firstRow = max(0, m * tileRows.lowerBound - p)
+    let lastRow = min(h, m * tileRows.upperBound - p + 2)
     for ci in 0..<c {
       for (j, n) in samples.enumerated() {
         // Copy the rows into the padded plane first (applying the deferred ReLU): the transform's unaligned
         // loads then read settled memory rather than stalling on just-written stores.
-        let src = input + (ci * batch + n) * inPlane
+        let src = input + (channelMajor ? ci * batch + n : n * c + ci) * inPlane
         for y in firstRow..<lastRow {
           let row = padded + (y + 1) * pw + 1
           if relu {
@@ -178,12 +213,27 @@ final class WinogradConvStep: InferenceStep {
             row.update(from: src + y * w, count: w)
           }
         }
+        if paired {
+          // Groups of two tile pairs over the sample's tile rows; a missing second pair repeats the first.
+          let pairs = tileRows.count * twp / 2
+          let dst = v + ci * tiles + j * tileRows.count * twp
+          var pair = 0
+          while pair < pairs {
+            let t0 = 2 * pair, t1 = 2 * min(pair + 1, pairs - 1)
+            let origin = padded + (1 - p) * (pw + 1)  // padded position of the first tile's top-left input
+            let base0 = UnsafeRawPointer(origin + 2 * (tileRows.lowerBound + t0 / twp) * pw + 2 * (t0 % twp))
+            let base1 = UnsafeRawPointer(origin + 2 * (tileRows.lowerBound + t1 / twp) * pw + 2 * (t1 % twp))
+            WinogradConvStep.inputTransform2(base0, base1, rowBytes: 4 * pw, dst + t0, stride: c * tiles)
+            pair += 2
+          }
+          continue
+        }
         for ty in tileRows {
           let dst = v + ci * tiles + (j * tileRows.count + ty - tileRows.lowerBound) * twp
           var tx = 0
           while tx < twp {
             // Padded rows m*ty ..< m*ty + alpha, columns m*tx ..< m*(tx+4) + 2: tiles tx ..< tx+4.
-            let base = UnsafeRawPointer(padded + m * ty * pw + m * tx)
+            let base = UnsafeRawPointer(padded + (1 - p) * (pw + 1) + m * ty * pw + m * tx)
             if m == 2 {
               WinogradConvStep.inputTransform2(base, rowBytes: 4 * pw, dst + tx, stride: c * tiles)
             } else {
@@ -202,11 +252,24 @@ final class WinogradConvStep: InferenceStep {
     }
     let b = bias.pointer
     let plane = outputShape[1] * outputShape[2]
-    let ldo = batch * plane
     for o in 0..<oc {
       let bo = SIMD4<Float>(repeating: b[o])
       for (j, n) in samples.enumerated() {
-        let dst = output + o * ldo + n * plane
+        let dst = output + (channelMajor ? o * batch + n : n * oc + o) * plane
+        if paired {
+          let pairs = tileRows.count * twp / 2
+          var pair = 0
+          while pair < pairs {
+            let t0 = 2 * pair
+            let q = UnsafeRawPointer(products + o * tiles + j * tileRows.count * twp + t0)
+            let second = pair + 1 < pairs ? 2 * (pair + 1) : -1
+            pairedOutputTransform2(
+              q, stride: 4 * oc * tiles, bias: bo, dst, first: (tileRows.lowerBound + t0 / twp, t0 % twp),
+              second: second < 0 ? nil : (tileRows.lowerBound + second / twp, second % twp))
+            pair += 2
+          }
+          continue
+        }
         for ty in tileRows {
           let t0 = (j * tileRows.count + ty - tileRows.lowerBound) * twp
           var tx = 0
@@ -247,6 +310,68 @@ final class WinogradConvStep: InferenceStep {
     store4((r1.0 - r3.0, r1.1 - r3.1, r1.2 - r3.2, r1.3 - r3.3), dst, stride, 12)
   }
 
+  /// V = B^T d B for two tile pairs: lanes 0-1 from the pair whose inputs start at `base0`, lanes 2-3 from `base1`.
+  @inline(__always)
+  private static func inputTransform2(
+    _ base0: UnsafeRawPointer, _ base1: UnsafeRawPointer, rowBytes: Int, _ dst: UnsafeMutablePointer<Float>,
+    stride: Int
+  ) {
+    func row(_ r: Int) -> (SIMD4<Float>, SIMD4<Float>, SIMD4<Float>, SIMD4<Float>) {
+      let o = r * rowBytes
+      let a = SIMD8(
+        lowHalf: base0.loadUnaligned(fromByteOffset: o, as: SIMD4<Float>.self),
+        highHalf: base1.loadUnaligned(fromByteOffset: o, as: SIMD4<Float>.self))  // columns 0..3 of each pair
+      let b = SIMD8(
+        lowHalf: base0.loadUnaligned(fromByteOffset: o + 8, as: SIMD4<Float>.self),
+        highHalf: base1.loadUnaligned(fromByteOffset: o + 8, as: SIMD4<Float>.self))  // columns 2..5
+      let d0 = a.evenHalf, d1 = a.oddHalf, d2 = b.evenHalf, d3 = b.oddHalf
+      return (d0 - d2, d1 + d2, d2 - d1, d1 - d3)
+    }
+    let r0 = row(0), r1 = row(1), r2 = row(2), r3 = row(3)
+    store4((r0.0 - r2.0, r0.1 - r2.1, r0.2 - r2.2, r0.3 - r2.3), dst, stride, 0)
+    store4((r1.0 + r2.0, r1.1 + r2.1, r1.2 + r2.2, r1.3 + r2.3), dst, stride, 4)
+    store4((r2.0 - r1.0, r2.1 - r1.1, r2.2 - r1.2, r2.3 - r1.3), dst, stride, 8)
+    store4((r1.0 - r3.0, r1.1 - r3.1, r1.2 - r3.2, r1.3 - r3.3), dst, stride, 12)
+  }
+
+  /// Y = A^T M A + bias for two tile pairs (lanes 0-1 at tile (ty, tx) `first`, lanes 2-3 at `second`, if any).
+  @inline(__always)
+  private func pairedOutputTransform2(
+    _ q: UnsafeRawPointer, stride: Int, bias: SIMD4<Float>, _ dst: UnsafeMutablePointer<Float>,
+    first: (Int, Int), second: (Int, Int)?
+  ) {
+    @inline(__always) func load(_ xi: Int) -> SIMD4<Float> { q.loadUnaligned(fromByteOffset: xi * stride, as: SIMD4<Float>.self) }
+    let a0 = load(0) + load(1) + load(2), b0 = load(1) - load(2) - load(3)
+    let a1 = load(4) + load(5) + load(6), b1 = load(5) - load(6) - load(7)
+    let a2 = load(8) + load(9) + load(10), b2 = load(9) - load(10) - load(11)
+    let a3 = load(12) + load(13) + load(14), b3 = load(13) - load(14) - load(15)
+    let y00 = finish(a0 + a1 + a2 + bias), y01 = finish(b0 + b1 + b2 + bias)
+    let y10 = finish(a1 - a2 - a3 + bias), y11 = finish(b1 - b2 - b3 + bias)
+    let w = width
+    if fusedPool {
+      let pooled = WinogradConvStep.max4(y00, y01, y10, y11)
+      let pw = w / 2
+      dst[first.0 * pw + first.1] = pooled[0]
+      dst[first.0 * pw + first.1 + 1] = pooled[1]
+      if let second {
+        dst[second.0 * pw + second.1] = pooled[2]
+        dst[second.0 * pw + second.1 + 1] = pooled[3]
+      }
+      return
+    }
+    // Tile pair (ty, tx), (ty, tx + 1) covers output rows 2ty, 2ty + 1 and columns 2tx ..< 2tx + 4.
+    let top = SIMD8(y00[0], y01[0], y00[1], y01[1], y00[2], y01[2], y00[3], y01[3])
+    let bottom = SIMD8(y10[0], y11[0], y10[1], y11[1], y10[2], y11[2], y10[3], y11[3])
+    let p0 = dst + 2 * first.0 * w + 2 * first.1
+    UnsafeMutableRawPointer(p0).storeBytes(of: top.lowHalf, as: SIMD4<Float>.self)
+    UnsafeMutableRawPointer(p0 + w).storeBytes(of: bottom.lowHalf, as: SIMD4<Float>.self)
+    if let second {
+      let p1 = dst + 2 * second.0 * w + 2 * second.1
+      UnsafeMutableRawPointer(p1).storeBytes(of: top.highHalf, as: SIMD4<Float>.self)
+      UnsafeMutableRawPointer(p1 + w).storeBytes(of: bottom.highHalf, as: SIMD4<Float>.self)
+    }
+  }
+
   /// Y = A^T M A + bias for four tiles whose 16 products are at `q + xi * stride`; writes `lanes` tiles.
   @inline(__always)
   private func outputTransform2(
@@ -259,8 +384,8 @@ final class WinogradConvStep: InferenceStep {
     let a1 = load(4) + load(5) + load(6), b1 = load(5) - load(6) - load(7)
     let a2 = load(8) + load(9) + load(10), b2 = load(9) - load(10) - load(11)
     let a3 = load(12) + load(13) + load(14), b3 = load(13) - load(14) - load(15)
-    let y00 = a0 + a1 + a2 + bias, y01 = b0 + b1 + b2 + bias
-    let y10 = a1 - a2 - a3 + bias, y11 = b1 - b2 - b3 + bias
+    let y00 = finish(a0 + a1 + a2 + bias), y01 = finish(b0 + b1 + b2 + bias)
+    let y10 = finish(a1 - a2 - a3 + bias), y11 = finish(b1 - b2 - b3 + bias)
     if fusedPool {
       // The tile is one pooling window: its maximum goes to pooled (ty, tx) = (oy / 2, ox / 2).
       let pooled = WinogradConvStep.max4(y00, y01, y10, y11)
@@ -371,10 +496,10 @@ final class WinogradConvStep: InferenceStep {
     let c3 = WinogradConvStep.transformA4((r0.3, r1.3, r2.3, r3.3, r4.3, r5.3))
     if fusedPool {
       // Y[r][k] = c_k.r; pooled (2ty + i, 2tx + j) = max of Y[2i ..< 2i+2][2j ..< 2j+2], per tile lane.
-      let p00 = WinogradConvStep.max4(c0.0, c1.0, c0.1, c1.1) + bias
-      let p01 = WinogradConvStep.max4(c2.0, c3.0, c2.1, c3.1) + bias
-      let p10 = WinogradConvStep.max4(c0.2, c1.2, c0.3, c1.3) + bias
-      let p11 = WinogradConvStep.max4(c2.2, c3.2, c2.3, c3.3) + bias
+      let p00 = finish(WinogradConvStep.max4(c0.0, c1.0, c0.1, c1.1) + bias)
+      let p01 = finish(WinogradConvStep.max4(c2.0, c3.0, c2.1, c3.1) + bias)
+      let p10 = finish(WinogradConvStep.max4(c0.2, c1.2, c0.3, c1.3) + bias)
+      let p11 = finish(WinogradConvStep.max4(c2.2, c3.2, c2.3, c3.3) + bias)
       let pw = width / 2
       let d = dst + (oy / 2) * pw + ox / 2
       if lanes == 4 {
@@ -395,7 +520,7 @@ final class WinogradConvStep: InferenceStep {
     let w = width
     // Output row oy + r holds, for tile l, Y[r][0..3] = (c0.r, c1.r, c2.r, c3.r) lane l.
     func outputRow(_ y0: SIMD4<Float>, _ y1: SIMD4<Float>, _ y2: SIMD4<Float>, _ y3: SIMD4<Float>, _ r: Int) {
-      let y0 = y0 + bias, y1 = y1 + bias, y2 = y2 + bias, y3 = y3 + bias
+      let y0 = finish(y0 + bias), y1 = finish(y1 + bias), y2 = finish(y2 + bias), y3 = finish(y3 + bias)
       guard oy + r < height else { return }
       let d = dst + (oy + r) * w + ox
       if lanes == 4 && ox + 16 <= w {
@@ -416,6 +541,12 @@ final class WinogradConvStep: InferenceStep {
     outputRow(c0.1, c1.1, c2.1, c3.1, 1)
     outputRow(c0.2, c1.2, c2.2, c3.2, 2)
     outputRow(c0.3, c1.3, c2.3, c3.3, 3)
+  }
+
+  /// The output's final touch: max(0, y) when `reluOutput`.
+  @inline(__always)
+  private func finish(_ y: SIMD4<Float>) -> SIMD4<Float> {
+    reluOutput ? y.replacing(with: SIMD4<Float>(), where: y .< SIMD4<Float>()) : y
   }
 
   /// Lane-wise maximum of four vectors.
