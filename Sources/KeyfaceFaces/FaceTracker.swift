@@ -4,8 +4,9 @@
 // that overlap a tracked face are ignored; the others go through the network on the detector's box, then on
 // crops re-framed from their own keypoints, and become tracks when the network's score says "face".
 // A track whose score falls below `minTrackScore` is dropped, so scene cuts leave no ghost faces.
-// While faces are tracked, the periodic detection can run on another thread (`backgroundDetection`): its
-// boxes are used a fixed number of frames later, so the output never depends on timing.
+// The periodic detection can run on another thread (`backgroundDetection`): its boxes are used a fixed number
+// of frames later, so the output never depends on timing; the first frame and a frame where a face was lost
+// are searched at once.
 //
 // Not thread-safe: one tracker per source, fed frames in order from one thread.
 import Dispatch
@@ -102,7 +103,8 @@ public final class FaceTracker {
     if let finder, lost || framesSinceDetection >= max(1, options.detectEvery) {
       framesSinceDetection = 0
       detectorRuns += 1
-      if options.backgroundDetection && !tracks.isEmpty && pending == nil {
+      // The first frame and a frame that lost a face look at once; periodic looks run in the background.
+      if options.backgroundDetection && frameIndex > 0 && !lost && pending == nil {
         let p = PendingDetection(applyAt: frameIndex + max(1, options.detectEvery / 2))
         pending = p
         DispatchQueue.global(qos: .userInitiated).async {
@@ -131,8 +133,6 @@ public final class FaceTracker {
       let raw = tracks[i].points
       let size = faceSize(of: raw)
       let shown = options.smoothing ? tracks[i].smoother.smooth(raw, at: time, faceSize: size) : raw
-      tracks[i].output = shown
-      tracks[i].age += 1
       faces.append(FaceResult(id: tracks[i].id, score: tracks[i].score, box: box(of: shown), keypoints: shown))
     }
     return faces.sorted { $0.id < $1.id }
@@ -168,8 +168,8 @@ public final class FaceTracker {
     if tracks.isEmpty {
       tracks = [
         Track(
-          id: 0, points: raw, score: result.scores[0], output: raw, transform: t,
-          smoother: KeypointSmoother(count: raw.count, parameters: options.filter))
+          id: 0, points: raw, score: result.scores[0], transform: t,
+          smoother: makeSmoother())
       ]
     }
     tracks[0].points = raw
@@ -227,14 +227,17 @@ public final class FaceTracker {
       if !limits(b) { continue }
       if taken.contains(where: { $0.intersectionOverUnion(b) > options.overlapThreshold }) { continue }
       taken.append(b)
-      var smoother = KeypointSmoother(count: candPoints[i].count, parameters: options.filter)
-      smoother.reset()
+      let smoother = makeSmoother()
       tracks.append(
         Track(
-          id: nextID, points: candPoints[i], score: candScores[i], output: candPoints[i],
+          id: nextID, points: candPoints[i], score: candScores[i],
           transform: transforms[i], smoother: smoother))
       nextID += 1
     }
+  }
+
+  private func makeSmoother() -> KeypointSmoother {
+    KeypointSmoother(layout: layout, shape: options.shapeFilter, pose: options.poseFilter)
   }
 
   /// Two tracks that drifted onto the same face: keep the older one.

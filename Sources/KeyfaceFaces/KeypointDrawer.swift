@@ -5,16 +5,6 @@
 import KeyfaceMedia
 import KeyfaceNN
 
-/// What to draw besides the keypoints (`--draw box,id,labels`).
-public enum DrawElement: String, CaseIterable, Sendable {
-  /// The face box.
-  case box
-  /// The face's id and score above its box.
-  case id
-  /// A short name beside each keypoint (LE = left eye centre, MT = mouth top lip, ...).
-  case labels
-}
-
 /// Draws faces' keypoints, and optionally boxes, ids and labels, into colour frames.
 public struct KeypointDrawer: Sendable {
   /// The extras drawn besides the keypoints.

@@ -6,12 +6,8 @@ struct Track {
   var points: [SIMD2<Float>]
   /// The network's latest face score, 0...1.
   var score: Float
-  /// Keypoints as reported: smoothed when smoothing is on.
-  var output: [SIMD2<Float>]
   /// The crop that the latest keypoints were predicted on.
   var transform: CropTransform
   /// Filters for the reported keypoints.
   var smoother: KeypointSmoother
-  /// Frames this face has been tracked for.
-  var age = 0
 }

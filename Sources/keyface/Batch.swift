@@ -101,6 +101,9 @@ struct Batch: ParsableCommand {
     }
     if ClipFinder.parseExtensions(extensions).isEmpty { problems.append("--extensions lists no extension") }
     if let timeout, !(timeout >= 0) || !timeout.isFinite { problems.append("--timeout must be 0 or more seconds") }
+    if let model, !FileManager.default.isReadableFile(atPath: model) {
+      problems.append("--model \(model): no such readable file")
+    }
     if let problem = problems.first { try Batch.usageError(problem) }
   }
 

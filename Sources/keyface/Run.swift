@@ -17,7 +17,7 @@ struct Run: ParsableCommand {
     discussion: """
       Writes one JSON line per decoded frame to standard output unless --jsonl, --csv or --video says otherwise.
       Exit status: 0 when every input was processed, 1 when one failed (the others are still processed), 130
-      when interrupted (outputs keep the frames done so far).
+      when interrupted by Ctrl-C (143 by SIGTERM); outputs keep the frames done so far.
       """
   )
 
@@ -135,15 +135,23 @@ struct Run: ParsableCommand {
       pipeline.onFrame = { info, result in progress.update(info, result) }
     }
 
-    // Ctrl-C: stop decoding, finish the outputs with the frames done so far, exit 130. A second one quits.
+    // Ctrl-C (or SIGTERM): stop decoding, finish the outputs with the frames done so far, exit 130 (143).
+    // A second signal quits at once.
     let cancel = CancellationFlag()
-    signal(SIGINT, SIG_IGN)
-    let interrupts = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
-    interrupts.setEventHandler {
-      if cancel.isCancelled { _exit(130) }
-      cancel.cancel()
+    let exitStatus = LockedValue<Int32>(130)
+    var signalSources: [DispatchSourceSignal] = []
+    for (number, status) in [(SIGINT, Int32(130)), (SIGTERM, Int32(143))] {
+      signal(number, SIG_IGN)
+      let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+      source.setEventHandler {
+        if cancel.isCancelled { _exit(status) }
+        exitStatus.withLock { $0 = status }
+        cancel.cancel()
+      }
+      source.resume()
+      signalSources.append(source)
     }
-    interrupts.resume()
+    defer { signalSources.forEach { $0.cancel() } }
 
     var failed = false
     let summaries = pipeline.run(inputs: inputs, sink: sink, cancel: cancel) { error in
@@ -151,7 +159,7 @@ struct Run: ParsableCommand {
       Run.report(error)
     }
     progressShown?.clear()
-    if cancel.isCancelled { throw ExitCode(130) }
+    if cancel.isCancelled { throw ExitCode(exitStatus.current) }
     if failed || summaries.contains(where: { $0.outcome == .failed }) { throw ExitCode.failure }
   }
 

@@ -101,7 +101,7 @@ enum EndToEnd {
       atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
     let result = try run(
       ffmpeg,
-      ["-v", "error", "-y"] + input + [
+      ["-nostdin", "-v", "error", "-y"] + input + [
         "-t", String(seconds), "-vf", "scale=320:240", "-an", "-c:v", "libx264", "-preset", "ultrafast",
         "-pix_fmt", "yuv420p",
       ] + extraArguments + [path], timeout: 60)

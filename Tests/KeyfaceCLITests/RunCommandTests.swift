@@ -173,4 +173,37 @@ final class RunCommandTests: XCTestCase {
     XCTAssertGreaterThan(frames, 0)
     XCTAssertLessThanOrEqual(frames, lines.count)
   }
+
+  func testFirstLinesComeOutBeforeTheInputEnds() throws {
+    // An intra-only clip fed through a pipe in two halves: lines for the first half must appear before the
+    // second half is written.
+    let clip = try KeyfaceProcess.makeClip("clip.mkv", in: directory, frames: 60, extra: ["-c:v", "mjpeg"])
+    let bytes = try Data(contentsOf: clip)
+    let out = directory.appendingPathComponent("stream.jsonl")
+    FileManager.default.createFile(atPath: out.path, contents: nil)
+    let pipe = Pipe()
+    let process = Process()
+    process.executableURL = KeyfaceProcess.binary
+    process.arguments = ["run", "-", "--full-frame"] + KeyfaceProcess.modelArguments
+    process.standardInput = pipe
+    process.standardOutput = try FileHandle(forWritingTo: out)
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    pipe.fileHandleForWriting.write(bytes.prefix(bytes.count / 2))
+    var early = 0
+    let deadline = Date().addingTimeInterval(30)
+    while Date() < deadline {
+      early = ((try? String(contentsOf: out, encoding: .utf8)) ?? "").split(separator: "\n").count
+      if early > 0 { break }
+      usleep(20_000)
+    }
+    XCTAssertGreaterThan(early, 0, "no line before the end of the input")
+    XCTAssertLessThan(early, 60)
+    pipe.fileHandleForWriting.write(bytes.suffix(from: bytes.count / 2))
+    try pipe.fileHandleForWriting.close()
+    process.waitUntilExit()
+    XCTAssertEqual(process.terminationStatus, 0)
+    let lines = try String(contentsOf: out, encoding: .utf8).split(separator: "\n")
+    XCTAssertEqual(lines.count, 60)
+  }
 }
