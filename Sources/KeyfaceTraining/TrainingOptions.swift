@@ -66,7 +66,7 @@ public struct TrainingOptions: Equatable {
   }
 
   /// The seed notebook's recipe for `seed` (Adam 1e-3, constant rate, MSE, 20 epochs, no augmentation) and the
-  /// default model's for every other architecture (AdamW, warm-up + cosine, Wing loss, augmentation).
+  /// default model's first stage for every other architecture (Adam 1e-3, warm-up + cosine, MSE, augmentation).
   public static func defaults(for architecture: Architecture) -> TrainingOptions {
     if architecture.name == "seed" {
       return TrainingOptions(
@@ -74,8 +74,8 @@ public struct TrainingOptions: Equatable {
         loss: .mse, augmentation: nil, scoreWeight: 0.2, seed: 42)
     }
     return TrainingOptions(
-      epochs: 60, batchSize: 32, learningRate: 0.002, weightDecay: 0.02, schedule: .cosine, warmupEpochs: 2,
-      loss: .wing, augmentation: .standard, scoreWeight: 0.2, seed: 42)
+      epochs: 60, batchSize: 32, learningRate: 0.001, weightDecay: 0, schedule: .cosine, warmupEpochs: 2,
+      loss: .mse, augmentation: .standard, scoreWeight: 0.2, seed: 42)
   }
 
   /// A description of the first unusable setting, or nil.

@@ -34,13 +34,13 @@ struct Train: ParsableCommand {
   @Option(help: "Faces per optimiser step.")
   var batchSize: Int = 32
 
-  @Option(help: "Peak learning rate (default: 0.001 for seed, 0.002 for keyface).")
+  @Option(help: "Peak learning rate (default: 0.001).")
   var learningRate: Float?
 
-  @Option(help: "Decoupled (AdamW) weight decay (default: 0 for seed, 0.02 for keyface).")
+  @Option(help: "Decoupled (AdamW) weight decay (default: 0).")
   var weightDecay: Float?
 
-  @Option(help: "Keypoint loss: mse, wing or l1 (default: mse for seed, wing for keyface).")
+  @Option(help: "Keypoint loss: mse, wing or l1 (default: mse).")
   var loss: KeypointLoss?
 
   @Option(help: "Learning-rate schedule: constant or cosine (warm-up then cosine; default: constant for seed, cosine for keyface).")
@@ -81,6 +81,9 @@ struct Train: ParsableCommand {
 
   @Option(help: "BLAS threads (default: all cores).")
   var threads: Int?
+
+  @Option(help: ArgumentHelp("Start from this model's weights (same architecture) instead of random ones, to fine-tune.", valueName: "model"))
+  var initialModel: String?
 
   @Option(help: "Stop after this many minutes, annealing the learning rate to fit (the run is then not exactly repeatable).")
   var timeBudget: Double?
@@ -165,7 +168,15 @@ struct Train: ParsableCommand {
         + (negativeFaces.map { ", \($0.count) non-face crops" } ?? "")
         + "; arch \(architecture.name), loss \(options.loss.rawValue), augmentation \(augmentText)")
 
-    let network = Network(architecture: architecture, seed: seed)
+    let network: Network
+    if let initialModel {
+      network = try Network(contentsOf: URL(fileURLWithPath: initialModel))
+      guard network.architecture.layers == architecture.layers, network.architecture.outputCount == architecture.outputCount else {
+        throw TrainingError("\(initialModel): its architecture '\(network.architecture.name)' is not --arch \(architecture.name)")
+      }
+    } else {
+      network = Network(architecture: architecture, seed: seed)
+    }
     let trainer = Trainer(network: network, options: options)
     let progress = ProgressBar(enabled: isatty(2) == 1)
     trainer.onBatch = { epoch, done, total, loss in
@@ -188,6 +199,7 @@ struct Train: ParsableCommand {
       "license": "Trained on research-only annotations (300-W, YouTube Faces); research use only.",
     ]
     if let negativeFaces { metadata["negatives"] = String(negativeFaces.count) }
+    if let initialModel { metadata["initial_model"] = URL(fileURLWithPath: initialModel).lastPathComponent }
     let url = URL(fileURLWithPath: out)
     let result = try trainer.train(
       faces: faces, split: split, negatives: negativeFaces, checkpoint: url, metadata: metadata)

@@ -20,12 +20,14 @@ final class NetworkTests: XCTestCase {
     XCTAssertEqual(seed[9], [51200])
     XCTAssertEqual(seed.last, [30])
     let keyface = try Architecture.keyface.shapes()
-    XCTAssertEqual(keyface[1], [32, 48, 48])
+    XCTAssertEqual(keyface[1], [32, 94, 94])
+    XCTAssertEqual(keyface[12], [3200])
     XCTAssertEqual(keyface.last, [31])
     let network = Network(architecture: .keyface, seed: 1)
     XCTAssertLessThan(network.parameterCount * 4, 8_000_000)  // model file <= 8 MB
     XCTAssertEqual(network.parameters.first?.name, "conv1.weight")
-    XCTAssertTrue(network.buffers.contains { $0.name == "bn1.running_mean" })
+    XCTAssertEqual(network.parameters.last?.name, "fc2.bias")
+    XCTAssertTrue(Network(architecture: tinyArchitecture, seed: 1).buffers.contains { $0.name == "bn1.running_mean" })
   }
 
   func testInvalidArchitecturesAreRejected() {

@@ -62,21 +62,20 @@ public struct Architecture: Codable, Equatable {
     ],
     outputCount: 30, inputScale: 1.0 / 255.0, inputOffset: 0, targetCenter: 48, targetScale: 48)
 
-  /// The default model: a batch-normalised conv net with a face-score output (31 outputs), ~1.2 M parameters.
+  /// The default model: the seed's three valid convolutions with a fourth pooling and a 1x1 bottleneck, so the
+  /// dense layer reads a 10x10 map, and a face-score output (31 outputs); ~1.75 M parameters, a 7 MB file.
   ///
-  /// 96 -> conv s2 -> 48 -> conv, pool -> 24 -> 2 conv, pool -> 12 -> 2 conv, pool -> 6 -> conv, pool -> 3 ->
-  /// flatten (2304) -> linear(256) -> dropout(0.2) -> linear(31).
+  /// 96 -> conv 32 -> 94, pool -> 47 -> conv 64 -> 45, pool -> 22 -> conv 128 -> 20, pool -> 10 -> conv 1x1 32 ->
+  /// flatten (3200) -> linear(512) -> linear(31). It keeps the seed's spatial read-out, which measured better than a
+  /// deeper batch-normalised net pooled to 3x3 (1.68 px against 2.02 px on the identity split, same data).
   public static let keyface = Architecture(
     name: "keyface", inputSize: 96, inputChannels: 1,
     layers: [
-      .conv(out: 32, kernel: 3, stride: 2, padding: 1), .batchNorm, .relu,
-      .conv(out: 32, kernel: 3, stride: 1, padding: 1), .batchNorm, .relu, .maxPool(size: 2),
-      .conv(out: 64, kernel: 3, stride: 1, padding: 1), .batchNorm, .relu,
-      .conv(out: 64, kernel: 3, stride: 1, padding: 1), .batchNorm, .relu, .maxPool(size: 2),
-      .conv(out: 128, kernel: 3, stride: 1, padding: 1), .batchNorm, .relu,
-      .conv(out: 128, kernel: 3, stride: 1, padding: 1), .batchNorm, .relu, .maxPool(size: 2),
-      .conv(out: 256, kernel: 3, stride: 1, padding: 1), .batchNorm, .relu, .maxPool(size: 2),
-      .flatten, .linear(out: 256), .relu, .dropout(p: 0.2), .linear(out: 31),
+      .conv(out: 32, kernel: 3, stride: 1, padding: 0), .relu, .maxPool(size: 2),
+      .conv(out: 64, kernel: 3, stride: 1, padding: 0), .relu, .maxPool(size: 2),
+      .conv(out: 128, kernel: 3, stride: 1, padding: 0), .relu, .maxPool(size: 2),
+      .conv(out: 32, kernel: 1, stride: 1, padding: 0), .relu,
+      .flatten, .linear(out: 512), .relu, .linear(out: 31),
     ],
     outputCount: 31, inputScale: 1.0 / 255.0, inputOffset: 0, targetCenter: 48, targetScale: 48)
 
