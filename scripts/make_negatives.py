@@ -17,6 +17,8 @@ import random
 import sys
 
 import numpy as np
+
+from identity_split import validation_groups
 from PIL import Image
 
 KEYPOINTS = [
@@ -25,19 +27,6 @@ KEYPOINTS = [
     "right_eyebrow_inner_end", "right_eyebrow_outer_end", "nose_tip", "mouth_left_corner", "mouth_right_corner",
     "mouth_center_top_lip", "mouth_center_bottom_lip",
 ]
-
-
-def fnv1a64(text):
-    """FNV-1a 64-bit hash of the UTF-8 bytes: the same rule as KeyfaceTraining's DataSplit."""
-    h = 0xCBF29CE484222325
-    for b in text.encode("utf-8"):
-        h = ((h ^ b) * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
-    return h
-
-
-def validation_groups(groups, fraction):
-    names = sorted(set(groups), key=lambda s: (fnv1a64(s), s))
-    return set(names[: int(round(fraction * len(names)))])
 
 
 def iou(a, b):
