@@ -17,6 +17,8 @@ public final class FaceAligner {
   private var x1: [Int] = []
   private var fx: [Float] = []
   private var sums: [Float] = []
+  // One sub-row interpolated vertically over the source columns the crop reads.
+  private var line: [Float] = []
 
   /// Creates an aligner for crops of `cropSize` pixels.
   public init(cropSize: Int = 96) {
@@ -54,8 +56,9 @@ public final class FaceAligner {
     return max(1, min(4, Int((s + 0.5).rounded(.down))))
   }
 
-  /// The common case of no rotation, separable: column and row positions are computed once per call, and
-  /// each sub-row is interpolated into a row of sums.
+  /// The common case of no rotation, separable: column positions are computed once per call; the sub-rows of
+  /// each output row are interpolated vertically over the span of source columns the crop reads and summed
+  /// (contiguous, vectorisable passes), then interpolated horizontally at the sub-columns.
   private func sampleAxisAligned(
     _ src: UnsafeBufferPointer<UInt8>, width: Int, height: Int, transform t: CropTransform, k: Int,
     into out: UnsafeMutableBufferPointer<UInt8>, at offset: Int
@@ -71,6 +74,7 @@ public final class FaceAligner {
     }
     if sums.count < n { sums = [Float](repeating: 0, count: n) }
     let maxX = Float(width - 1), maxY = Float(height - 1)
+    var lo = width, hi = 0
     for c in 0..<columns {
       let u = (Float(c) + 0.5) * inv
       let x = min(max(t.tx - 0.5 + t.a * u, 0), maxX)
@@ -78,36 +82,44 @@ public final class FaceAligner {
       x0[c] = i
       x1[c] = min(i + 1, width - 1)
       fx[c] = x - Float(i)
+      lo = min(lo, i)
+      hi = max(hi, x1[c])
     }
+    let span = hi - lo + 1
+    if line.count < span { line = [Float](repeating: 0, count: span) }
     x0.withUnsafeBufferPointer { x0 in
       x1.withUnsafeBufferPointer { x1 in
         fx.withUnsafeBufferPointer { fx in
           sums.withUnsafeMutableBufferPointer { sums in
-            for j in 0..<n {
-              for i in 0..<n { sums[i] = 0 }
-              for sj in 0..<k {
-                let v = Float(j) + (Float(sj) + 0.5) * inv
-                let y = min(max(t.ty - 0.5 + t.d * v, 0), maxY)
-                let iy = Int(y)
-                let wy = y - Float(iy)
-                let r0 = iy * width, r1 = min(iy + 1, height - 1) * width
+            line.withUnsafeMutableBufferPointer { line in
+              for j in 0..<n {
+                // The k sub-rows of output row j, interpolated vertically and summed: interpolation is linear,
+                // so summing first and interpolating horizontally once per sub-column gives the same average.
+                for i in 0..<span { line[i] = 0 }
+                for sj in 0..<k {
+                  let v = Float(j) + (Float(sj) + 0.5) * inv
+                  let y = min(max(t.ty - 0.5 + t.d * v, 0), maxY)
+                  let iy = Int(y)
+                  let wy = y - Float(iy)
+                  let r0 = iy * width + lo, r1 = min(iy + 1, height - 1) * width + lo
+                  for i in 0..<span {
+                    let top = Float(src[r0 + i])
+                    line[i] += top + (Float(src[r1 + i]) - top) * wy
+                  }
+                }
                 var c = 0
                 for i in 0..<n {
                   var acc: Float = 0
                   for _ in 0..<k {
-                    let a = x0[c], b = x1[c], w = fx[c]
-                    let p00 = Float(src[r0 + a]), p01 = Float(src[r0 + b])
-                    let p10 = Float(src[r1 + a]), p11 = Float(src[r1 + b])
-                    let top = p00 + (p01 - p00) * w
-                    let bottom = p10 + (p11 - p10) * w
-                    acc += top + (bottom - top) * wy
+                    let left = line[x0[c] - lo]
+                    acc += left + (line[x1[c] - lo] - left) * fx[c]
                     c += 1
                   }
-                  sums[i] += acc
+                  sums[i] = acc
                 }
+                let row = offset + j * n
+                for i in 0..<n { out[row + i] = UInt8(min(max(sums[i] * norm + 0.5, 0), 255)) }
               }
-              let row = offset + j * n
-              for i in 0..<n { out[row + i] = UInt8(min(max(sums[i] * norm + 0.5, 0), 255)) }
             }
           }
         }

@@ -9,6 +9,7 @@
 // (e.g. ±20°) for tilted heads; their boxes come back upright, centred on the face, and a face found
 // by several passes is kept once (the pass with the most neighbours wins).
 // Each call allocates its own buffers, so one detector may serve several threads at once.
+import Dispatch
 import Foundation
 import KeyfaceMedia
 
@@ -110,20 +111,50 @@ public final class FaceDetector: Sendable {
     return scales
   }
 
-  /// Every window that passed the cascade, in frame pixels, before grouping.
+  /// Every window that passed the cascade, in frame pixels, before grouping, level by level.
+  ///
+  /// On frames of more than `parallelArea` pixels the levels are shared between two threads (alternate levels
+  /// each, so both get about half the work); the hits come back in the same order either way.
   func rawDetections(in image: GrayImage) -> [FaceBox] {
     let scales = pyramidScales(width: image.width, height: image.height)
     guard let first = scales.first else { return [] }
+    let parts = image.width * image.height > Self.parallelArea && scales.count > 1 ? 2 : 1
+    var perLevel = [[FaceBox]](repeating: [], count: scales.count)
+    if parts == 1 {
+      scan(image, scales: scales, levels: Array(scales.indices), largest: first) { perLevel[$0] = $1 }
+    } else {
+      let results = LockedValue(perLevel)
+      DispatchQueue.concurrentPerform(iterations: parts) { part in
+        let levels = Array(stride(from: part, to: scales.count, by: parts))
+        var mine: [(Int, [FaceBox])] = []
+        scan(image, scales: scales, levels: levels, largest: first) { mine.append(($0, $1)) }
+        results.withLock { all in
+          for (level, boxes) in mine { all[level] = boxes }
+        }
+      }
+      perLevel = results.current
+    }
+    return perLevel.flatMap { $0 }
+  }
+
+  /// Frames larger than this (in pixels) are searched on two threads.
+  static let parallelArea = 640 * 480
+
+  /// Runs the cascade over the pyramid levels `levels` (indices into `scales`), reporting each level's hits.
+  private func scan(
+    _ image: GrayImage, scales: [Float], levels: [Int], largest first: Float, found report: (Int, [FaceBox]) -> Void
+  ) {
     let maxWidth = Int((Float(image.width) / first).rounded())
     let maxHeight = Int((Float(image.height) / first).rounded())
     let stride = maxWidth + 1
     let evaluator = HaarCascadeEvaluator(cascade: cascade, stride: stride)
     var level = [UInt8](repeating: 0, count: maxWidth * maxHeight)
     var integral = IntegralImage()
-    var found: [FaceBox] = []
     let windowWidth = Float(cascade.windowWidth)
     let windowHeight = Float(cascade.windowHeight)
-    for scale in scales {
+    for index in levels {
+      let scale = scales[index]
+      var found: [FaceBox] = []
       let width = min(Int((Float(image.width) / scale).rounded()), maxWidth)
       let height = min(Int((Float(image.height) / scale).rounded()), maxHeight)
       level.withUnsafeMutableBufferPointer { levelPixels in
@@ -147,8 +178,8 @@ public final class FaceDetector: Sendable {
           }
         }
       }
+      report(index, found)
     }
-    return found
   }
 
   /// Maps a group's neighbour count (raw hits merged into it) to a confidence in 0...1.

@@ -33,6 +33,9 @@ public final class FaceTracker {
   private var framesSinceDetection = Int.max / 2
   private var frameIndex = -1
   private var pending: PendingDetection?
+  // A private (overcommitting) queue, so the detection starts at once even when the global pool's threads are
+  // all held by pipeline stages waiting on each other.
+  private let detectionQueue = DispatchQueue(label: "keyface.detect", qos: .userInitiated)
   // Batch buffers, grown on demand and reused.
   private var crops: [UInt8] = []
   private var points: [SIMD2<Float>] = []
@@ -107,7 +110,7 @@ public final class FaceTracker {
       if options.backgroundDetection && frameIndex > 0 && !lost && pending == nil {
         let p = PendingDetection(applyAt: frameIndex + max(1, options.detectEvery / 2))
         pending = p
-        DispatchQueue.global(qos: .userInitiated).async {
+        detectionQueue.async {
           p.boxes = finder.detect(in: image)
           p.done.signal()
         }

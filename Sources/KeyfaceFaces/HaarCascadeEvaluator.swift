@@ -25,6 +25,9 @@ struct HaarCascadeEvaluator: Sendable {
   struct CompiledNode {
     var offsets: (Int32, Int32, Int32, Int32, Int32, Int32, Int32, Int32, Int32, Int32, Int32, Int32)
     var weights: (Float, Float, Float)
+    /// The same weights as integers, used when every weight of the cascade is a whole number (OpenCV's are
+    /// -1, 2 and 3): the weighted sum is then exact in Int32 and converted once.
+    var integerWeights: (Int32, Int32, Int32)
     var threshold: Float
     /// Child indices (trees) as in `HaarCascade.Node`.
     var left: Int32
@@ -41,6 +44,7 @@ struct HaarCascadeEvaluator: Sendable {
   private let normOffsets: (Int, Int, Int, Int)
   private let normArea: Double
   private let stumps: Bool
+  private let wholeWeights: Bool
 
   init(cascade: HaarCascade, stride: Int) {
     self.cascade = cascade
@@ -65,10 +69,14 @@ struct HaarCascadeEvaluator: Sendable {
       compiled.append(
         CompiledNode(
           offsets: (o[0], o[1], o[2], o[3], o[4], o[5], o[6], o[7], o[8], o[9], o[10], o[11]),
-          weights: (w[0], w[1], w[2]), threshold: node.threshold, left: node.left, right: node.right,
+          weights: (w[0], w[1], w[2]), integerWeights: (Int32(w[0]), Int32(w[1]), Int32(w[2])), threshold: node.threshold, left: node.left, right: node.right,
           leftVote: leftVote, rightVote: rightVote))
     }
     nodes = compiled
+    // Rectangle sums of a 24x24 window are below 2^18, so three of them times weights up to 2^8 fit Int32.
+    wholeWeights = cascade.features.allSatisfy { feature in
+      feature.rects.allSatisfy { $0.weight == $0.weight.rounded() && abs($0.weight) <= 256 }
+    }
     let w = cascade.windowWidth - 2
     let h = cascade.windowHeight - 2
     normOffsets = (stride + 1, stride + 1 + w, (h + 1) * stride + 1, (h + 1) * stride + 1 + w)
@@ -149,7 +157,7 @@ struct HaarCascadeEvaluator: Sendable {
     let norm = Float(1 / spread.squareRoot())  // 1 / (area · σ)
     guard normArea * Double(norm) < 0.1 else { return -1 }
     if stumps {
-      return runStumps(s, norm, tables)
+      return wholeWeights ? runStumps(s, norm, tables, whole: true) : runStumps(s, norm, tables, whole: false)
     }
     return runTrees(s, norm, tables)
   }
@@ -166,8 +174,21 @@ struct HaarCascadeEvaluator: Sendable {
     return (w.0 * Float(r0) + w.1 * Float(r1) + w.2 * Float(r2)) * norm
   }
 
+  /// The normalised feature value with integer weights: one conversion instead of three.
   @inline(__always)
-  private func runStumps(_ s: UnsafePointer<Int32>, _ norm: Float, _ tables: Tables) -> Int {
+  private static func wholeFeatureValue(_ n: UnsafePointer<CompiledNode>, _ s: UnsafePointer<Int32>, _ norm: Float)
+    -> Float
+  {
+    let o = n.pointee.offsets
+    let w = n.pointee.integerWeights
+    let r0 = s[Int(o.3)] &- s[Int(o.2)] &- s[Int(o.1)] &+ s[Int(o.0)]
+    let r1 = s[Int(o.7)] &- s[Int(o.6)] &- s[Int(o.5)] &+ s[Int(o.4)]
+    let r2 = s[Int(o.11)] &- s[Int(o.10)] &- s[Int(o.9)] &+ s[Int(o.8)]
+    return Float(w.0 &* r0 &+ w.1 &* r1 &+ w.2 &* r2) * norm
+  }
+
+  @inline(__always)
+  private func runStumps(_ s: UnsafePointer<Int32>, _ norm: Float, _ tables: Tables, whole: Bool) -> Int {
     // With one node per tree, tree t is node t.
     for stageIndex in 0..<tables.stages.count {
       let stage = tables.stages[stageIndex]
@@ -175,7 +196,7 @@ struct HaarCascadeEvaluator: Sendable {
       var n = tables.nodes + stage.firstTree
       let end = n + stage.treeCount
       while n < end {
-        let value = Self.featureValue(n, s, norm)
+        let value = whole ? Self.wholeFeatureValue(n, s, norm) : Self.featureValue(n, s, norm)
         vote += value < n.pointee.threshold ? n.pointee.leftVote : n.pointee.rightVote
         n += 1
       }

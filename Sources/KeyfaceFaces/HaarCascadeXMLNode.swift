@@ -32,8 +32,9 @@ final class HaarCascadeXMLNode {
   /// The whitespace-separated numbers in this element's text.
   func numbers() -> [Double]? {
     var result: [Double] = []
-    for token in text.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "\t" || $0 == "\r" }) {
-      guard let value = Double(token) else { return nil }
+    // Byte-wise: splitting Characters (grapheme clusters) made this the slowest part of loading a cascade.
+    for token in text.utf8.split(whereSeparator: { $0 == 0x20 || $0 == 0x0A || $0 == 0x09 || $0 == 0x0D }) {
+      guard let value = Double(Substring(token)) else { return nil }
       result.append(value)
     }
     return result

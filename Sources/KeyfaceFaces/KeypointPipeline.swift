@@ -39,22 +39,33 @@ public final class KeypointPipeline {
   public convenience init(
     options: PipelineOptions, modelPath: String? = nil, detectorPath: String? = nil, threads: Int = 0
   ) throws {
+    // The cascade is parsed on another thread while the model loads: both are start-up costs of every run.
+    let cascadePath = options.tracker.fullFrame ? nil : (detectorPath ?? HaarCascade.defaultPath)
+    let cascade = LockedValue<Result<HaarCascade, Error>?>(nil)
+    let cascadeLoaded = DispatchGroup()
+    if let cascadePath {
+      DispatchQueue(label: "keyface.cascade").async(group: cascadeLoaded) {
+        let result = Result { try HaarCascade(contentsOf: cascadePath) }
+        cascade.withLock { $0 = result }
+      }
+    }
     let network: Network
     do {
       network =
         try modelPath.map { try Network(contentsOf: URL(fileURLWithPath: $0)) } ?? Network.bundledDefault()
     } catch {
+      cascadeLoaded.wait()
       throw PipelineError(error, source: modelPath ?? "bundled model")
     }
     Network.setThreads(max(0, threads))
     let predictor = KeypointPredictor(network: network, maxBatch: 8)
+    cascadeLoaded.wait()
     var finder: FaceFinding?
-    if !options.tracker.fullFrame {
-      let path = detectorPath ?? HaarCascade.defaultPath
+    if let cascadePath, let loaded = cascade.current {
       do {
-        finder = SizeAdaptiveFinder(cascade: try HaarCascade(contentsOf: path))
+        finder = SizeAdaptiveFinder(cascade: try loaded.get())
       } catch {
-        throw PipelineError(error, source: path)
+        throw PipelineError(error, source: cascadePath)
       }
     }
     self.init(estimator: predictor, finder: finder, options: options)
@@ -153,8 +164,10 @@ public final class KeypointPipeline {
     let group = DispatchGroup()
     let onFrame = self.onFrame
 
+    // Each long-running stage gets its own queue: private queues are overcommitting, so a stage blocked on a full
+    // or empty queue never holds one of the global pool's few threads (one per core) that other work waits for.
     // Stage 1: demux and decode.
-    DispatchQueue.global(qos: .userInitiated).async(group: group) {
+    DispatchQueue(label: "keyface.decode", qos: .userInitiated).async(group: group) {
       do {
         while !cancel.isCancelled, let frame = try reader.nextFrame() {
           if !decoded.push(frame) { break }
@@ -167,7 +180,7 @@ public final class KeypointPipeline {
     }
 
     // Stage 3: write results in order.
-    DispatchQueue.global(qos: .userInitiated).async(group: group) {
+    DispatchQueue(label: "keyface.output", qos: .userInitiated).async(group: group) {
       while let (result, frame) = processed.pop() {
         do {
           try sink.write(result, frame: frame)

@@ -108,3 +108,31 @@ extension Architecture {
     return copy
   }
 }
+
+extension KeypointPredictorTests {
+  /// A first convolution over one channel runs as im2col for batches of one or two and as Winograd for larger
+  /// ones: the same crop must give the same answer either way.
+  func testSmallAndLargeBatchPathsAgree() {
+    let network = Network(architecture: tinyArchitecture, seed: 9)
+    var generator = SplitMix64(seed: 3)
+    let crop = (0..<64).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
+    let predictor = KeypointPredictor(network: network, maxBatch: 4)
+    var results: [[SIMD2<Float>]] = []
+    for count in [1, 2, 4] {
+      let crops = Array([[UInt8]](repeating: crop, count: count).joined())
+      var points = [SIMD2<Float>](repeating: .zero, count: count * 15)
+      var scores = [Float](repeating: 0, count: count)
+      crops.withUnsafeBufferPointer { c in
+        points.withUnsafeMutableBufferPointer { p in
+          scores.withUnsafeMutableBufferPointer { s in predictor.predict(crops: c, count: count, points: p, scores: s) }
+        }
+      }
+      results.append(Array(points[0..<15]))
+    }
+    for k in 0..<15 {
+      XCTAssertEqual(results[0][k].x, results[2][k].x, accuracy: 1e-4)
+      XCTAssertEqual(results[0][k].y, results[2][k].y, accuracy: 1e-4)
+      XCTAssertEqual(results[1][k].x, results[2][k].x, accuracy: 1e-4)
+    }
+  }
+}

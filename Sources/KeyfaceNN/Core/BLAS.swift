@@ -80,4 +80,16 @@ enum BLAS {
       CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
       Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
   }
+
+  /// y (m) = alpha * A (m, n) * x (n) + beta * y, A row-major with row stride `lda`.
+  ///
+  /// For a single sample this streams the weights once, where SGEMM would first copy them into packed panels.
+  @inline(__always)
+  static func gemv(
+    m: Int, n: Int, alpha: Float = 1, a: UnsafePointer<Float>, lda: Int, x: UnsafePointer<Float>,
+    beta: Float, y: UnsafeMutablePointer<Float>
+  ) {
+    _ = kernelsSelected
+    cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(m), Int32(n), alpha, a, Int32(lda), x, 1, beta, y, 1)
+  }
 }

@@ -26,6 +26,8 @@ final class InferencePlan {
     var shape = network.shapes[0]
     var pendingReLU = false
     var index = 0
+    // The im2col twin of the last convolution when it reads one channel (see SmallBatchConvPoolStep).
+    var singleChannelConv: ConvStep?
     func nextIs(_ spec: LayerSpec) -> Bool { index < specs.count && specs[index] == spec }
     func add(_ step: InferenceStep) {
       step.reluInput = pendingReLU
@@ -38,6 +40,7 @@ final class InferencePlan {
       index += 1
       switch layer {
       case let conv as Conv2d:
+        singleChannelConv = nil
         var weight = conv.weight.value.data
         var bias = conv.bias.value.data
         if nextIs(.batchNorm), let norm = network.layers[index] as? BatchNorm2d {
@@ -50,6 +53,11 @@ final class InferencePlan {
           }
         }
         if InferencePlan.useWinograd && WinogradConvStep.supports(kernel: conv.kernelSize, stride: conv.stride, padding: conv.padding) {
+          if shape[0] == 1 {
+            singleChannelConv = ConvStep(
+              inputShape: shape, outputChannels: conv.outputChannels, kernel: conv.kernelSize, stride: conv.stride,
+              padding: conv.padding, weight: weight, bias: bias)
+          }
           add(
             WinogradConvStep(
               inputShape: shape, outputChannels: conv.outputChannels, weight: weight, bias: bias, padding: conv.padding))
@@ -79,6 +87,11 @@ final class InferencePlan {
         {
           winograd.fusePool()
           shape = winograd.outputShape
+          if let single = singleChannelConv, single.outputShape[1] / 2 == shape[1], single.outputShape[2] / 2 == shape[2] {
+            let step = SmallBatchConvPoolStep(conv: single, winograd: winograd)
+            step.reluInput = winograd.reluInput
+            steps[steps.count - 1] = step
+          }
         } else {
           add(MaxPoolStep(inputShape: shape, size: pool.size))
         }

@@ -27,6 +27,13 @@ final class LinearStep: InferenceStep {
     Parallel.forEachPart(parts, of: out) { _, features in
       let o0 = features.lowerBound
       for n in 0..<batch { (output + n * out + o0).update(from: b + o0, count: features.count) }
+      if batch == 1 {
+        // One sample: a matrix-vector product reads each weight once and packs nothing.
+        BLAS.gemv(
+          m: features.count, n: inFeatures, a: w + o0 * inFeatures, lda: inFeatures, x: input, beta: 1,
+          y: output + o0)
+        return
+      }
       BLAS.gemm(
         transA: false, transB: true, m: batch, n: features.count, k: inFeatures, a: input, lda: inFeatures,
         b: w + o0 * inFeatures, ldb: inFeatures, beta: 1, c: output + o0, ldc: out)
