@@ -23,12 +23,20 @@ public final class KeypointPipeline {
   public var onFrame: ((SourceInfo, FrameResult) -> Void)?
 
   private let estimator: KeypointEstimating
+  private let mirrored: KeypointEstimating
   private let finder: FaceFinding?
+  private let stillImageFinder: FaceFinding?
 
-  /// Creates a pipeline from a keypoint estimator and a face finder (nil only with `fullFrame`).
-  public init(estimator: KeypointEstimating, finder: FaceFinding?, options: PipelineOptions) {
+  /// Creates a pipeline from a keypoint estimator and a face finder (nil only with `fullFrame`);
+  /// `stillImageFinder`, when given, searches still images instead (time matters less there).
+  public init(
+    estimator: KeypointEstimating, finder: FaceFinding?, stillImageFinder: FaceFinding? = nil,
+    options: PipelineOptions
+  ) {
     self.estimator = estimator
+    mirrored = FlipAveragingEstimator(estimator)
     self.finder = finder
+    self.stillImageFinder = stillImageFinder
     self.options = options
   }
 
@@ -61,14 +69,19 @@ public final class KeypointPipeline {
     let predictor = KeypointPredictor(network: network, maxBatch: 8)
     cascadeLoaded.wait()
     var finder: FaceFinding?
+    var stillImageFinder: FaceFinding?
     if let cascadePath, let loaded = cascade.current {
       do {
-        finder = SizeAdaptiveFinder(cascade: try loaded.get())
+        let haar = try loaded.get()
+        finder = SizeAdaptiveFinder(cascade: haar)
+        // Still images: OpenCV's exact window steps at every size, and faces down to the cascade's own window
+        // (24 px). On faces68's validation people: recall 0.914 -> 0.961 against the video settings.
+        stillImageFinder = FaceDetector(cascade: haar, minFaceSize: haar.windowWidth)
       } catch {
         throw PipelineError(error, source: cascadePath)
       }
     }
-    self.init(estimator: predictor, finder: finder, options: options)
+    self.init(estimator: predictor, finder: finder, stillImageFinder: stillImageFinder, options: options)
   }
 
   /// Processes `inputs` one after another into `sink`, then finishes it (or aborts it when nothing was
@@ -117,7 +130,11 @@ public final class KeypointPipeline {
       duration: reader.duration, isStillImage: reader.isStillImage)
     var trackerOptions = options.tracker
     trackerOptions.detectEvery = options.detectEvery ?? max(1, Int((reader.frameRate ?? 30).rounded()))
-    let tracker = FaceTracker(estimator: estimator, finder: finder, options: trackerOptions)
+    let flip =
+      options.flipAverage == .on || (options.flipAverage == .stillImages && reader.isStillImage)
+    let tracker = FaceTracker(
+      estimator: flip ? mirrored : estimator,
+      finder: reader.isStillImage ? stillImageFinder ?? finder : finder, options: trackerOptions)
     do {
       try sink.begin(info)
     } catch {

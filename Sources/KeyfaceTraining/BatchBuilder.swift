@@ -24,6 +24,21 @@ enum BatchBuilder {
     return input
   }
 
+  /// The batch mirrored left-right (each row of each image reversed).
+  static func mirrored(_ input: Tensor) -> Tensor {
+    var out = input
+    let width = input.shape[input.shape.count - 1]
+    let rows = input.data.count / width
+    input.data.withUnsafeBufferPointer { src in
+      out.data.withUnsafeMutableBufferPointer { dst in
+        for r in 0..<rows {
+          for x in 0..<width { dst[r * width + x] = src[r * width + width - 1 - x] }
+        }
+      }
+    }
+    return out
+  }
+
   /// A training batch: inputs, normalised keypoint targets and their mask, and face-score targets and mask.
   struct Batch {
     var input: Tensor  // (B, 1, 96, 96)

@@ -7,6 +7,8 @@ public struct DatasetPredictor {
   public let network: Network
   /// Faces per forward pass (64).
   public var batchSize: Int
+  /// Also predict each face mirrored and average the two answers (mirrored back, left/right pairs swapped).
+  public var flipAverage = false
 
   /// Creates a predictor.
   public init(network: Network, batchSize: Int = 64) {
@@ -28,13 +30,25 @@ public struct DatasetPredictor {
       let batch = Array(rows[start..<min(start + batchSize, rows.count)])
       let input = BatchBuilder.input(data, rows: batch, architecture: architecture)
       let output = network.forward(input, training: false)  // (B, outputs)
+      let mirrored = flipAverage ? network.forward(BatchBuilder.mirrored(input), training: false) : nil
       for (b, _) in batch.enumerated() {
+        var row = (0..<outputs).map { output.data[b * outputs + $0] }
+        if let mirrored {
+          // The mirrored face's answer, mapped back: x -> -x in normalised units about the centre, pairs swapped.
+          var back = (0..<outputs).map { mirrored.data[b * outputs + $0] }
+          let mirrorX = (Float(KaggleDataset.side) - 2 * architecture.targetCenter) / architecture.targetScale
+          for k in 0..<Keypoints.count { back[2 * k] = mirrorX - back[2 * k] }
+          for (l, r) in Keypoints.flipPairs {
+            back.swapAt(2 * l, 2 * r)
+            back.swapAt(2 * l + 1, 2 * r + 1)
+          }
+          for i in 0..<outputs { row[i] = (row[i] + back[i]) / 2 }
+        }
         for k in 0..<coordinateCount {
-          coordinates[(start + b) * coordinateCount + k] =
-            output.data[b * outputs + k] * architecture.targetScale + architecture.targetCenter
+          coordinates[(start + b) * coordinateCount + k] = row[k] * architecture.targetScale + architecture.targetCenter
         }
         if architecture.hasScore {
-          scores![start + b] = 1 / (1 + expf(-output.data[b * outputs + outputs - 1]))
+          scores![start + b] = 1 / (1 + expf(-row[outputs - 1]))
         }
       }
       start += batch.count

@@ -36,6 +36,11 @@ struct Eval: ParsableCommand {
   @Option(help: "BLAS threads (default: all cores).")
   var threads: Int?
 
+  @Flag(
+    inversion: .prefixedNo,
+    help: "Average each face's prediction with that of its mirror image (about 4% lower RMSE, twice the work).")
+  var flipAverage = true
+
   func validate() throws {
     if valOnly && valGroups == nil { throw ValidationError("--val-only needs --val-groups") }
     if valGroups != nil && !valOnly { throw ValidationError("--val-groups is only used with --val-only") }
@@ -61,7 +66,8 @@ struct Eval: ParsableCommand {
     }
     guard !rows.isEmpty else { throw TrainingError("\(data): no faces to score") }
 
-    let predictor = DatasetPredictor(network: network)
+    var predictor = DatasetPredictor(network: network)
+    predictor.flipAverage = flipAverage
     let predicted = predictor.predict(faces, indices: rows).coordinates
     var errors = KeypointErrors()
     let n = KaggleDataset.coordinateCount

@@ -24,6 +24,11 @@ struct Predict: ParsableCommand {
   @Option(help: "BLAS threads (default: all cores).")
   var threads: Int?
 
+  @Flag(
+    inversion: .prefixedNo,
+    help: "Average each face's prediction with that of its mirror image (about 4% lower RMSE, twice the work).")
+  var flipAverage = true
+
   func validate() throws {
     if let threads, threads < 1 || threads > 256 { throw ValidationError("--threads must be in 1...256") }
   }
@@ -34,7 +39,9 @@ struct Predict: ParsableCommand {
     let test = try KaggleDataset(contentsOf: data)
     guard test.count > 0 else { throw TrainingError("\(data): no faces") }
     let submission = try KaggleSubmission(lookupPath: lookup)
-    let predicted = DatasetPredictor(network: network).predict(test).coordinates
+    var predictor = DatasetPredictor(network: network)
+    predictor.flipAverage = flipAverage
+    let predicted = predictor.predict(test).coordinates
     let text = try submission.csv(test: test, predicted: predicted)
     do {
       try text.write(to: URL(fileURLWithPath: out), atomically: true, encoding: .utf8)

@@ -54,6 +54,12 @@ struct Run: ParsableCommand {
   @Option(help: "x264 speed preset of --video, e.g. ultrafast, veryfast, medium (default veryfast).")
   var preset: String?
 
+  @Option(
+    help: ArgumentHelp(
+      "Predict each face as seen and mirrored and average: images (still images only, the default), on, off."
+        + " About 4% more accurate for twice the network work.", valueName: "when"))
+  var flipAverage: FlipAveraging = .stillImages
+
   @OptionGroup var model: ModelOptions
 
   static func parseDrawList(_ text: String) throws -> [DrawElement] {
@@ -96,7 +102,8 @@ struct Run: ParsableCommand {
     tracker.maxFaces = maxFaces
     tracker.smoothing = !noSmooth
     tracker.fullFrame = fullFrame
-    let options = PipelineOptions(tracker: tracker, detectEvery: detectEvery, decodeThreads: model.threads)
+    let options = PipelineOptions(
+      tracker: tracker, detectEvery: detectEvery, decodeThreads: model.threads, flipAverage: flipAverage)
     let pipeline: KeypointPipeline
     do {
       pipeline = try KeypointPipeline(
@@ -172,3 +179,5 @@ struct Run: ParsableCommand {
     FileHandle.standardError.write(Data((line + "\n").utf8))
   }
 }
+
+extension FlipAveraging: ExpressibleByArgument {}

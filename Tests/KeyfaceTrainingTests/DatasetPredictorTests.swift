@@ -1,0 +1,41 @@
+import KeyfaceNN
+import XCTest
+
+@testable import KeyfaceTraining
+
+final class DatasetPredictorTests: XCTestCase {
+  /// With flip averaging the answer for a mirrored face is exactly the mirrored answer for the face (x -> 96 - x,
+  /// left/right pairs swapped), whatever the network; without it, an untrained network is far from that.
+  func testFlipAveragedPredictionsAreMirrorEquivariant() {
+    let architecture = Architecture(
+      name: "probe", inputSize: 96, inputChannels: 1,
+      layers: [.conv(out: 4, kernel: 3, stride: 2, padding: 1), .relu, .flatten, .linear(out: 31)],
+      outputCount: 31, inputScale: 1.0 / 255.0, inputOffset: 0, targetCenter: 48, targetScale: 48)
+    let network = Network(architecture: architecture, seed: 5)
+    var generator = SplitMix64(seed: 11)
+    let face = (0..<KaggleDataset.pixelCount).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
+    var mirrored = face
+    for y in 0..<96 {
+      for x in 0..<96 { mirrored[y * 96 + x] = face[y * 96 + 95 - x] }
+    }
+    var data = KaggleDataset()
+    let none = [Float](repeating: 0, count: 30)
+    data.append(pixels: face, coordinates: none, mask: none, imageId: 1)
+    data.append(pixels: mirrored, coordinates: none, mask: none, imageId: 2)
+
+    func gap(_ predictor: DatasetPredictor) -> Float {
+      let xy = predictor.predict(data).coordinates
+      var back = Array(xy[30..<60])
+      for k in 0..<15 { back[2 * k] = 96 - back[2 * k] }
+      for (l, r) in Keypoints.flipPairs {
+        back.swapAt(2 * l, 2 * r)
+        back.swapAt(2 * l + 1, 2 * r + 1)
+      }
+      return zip(xy[0..<30], back).map { abs($0 - $1) }.max()!
+    }
+    var predictor = DatasetPredictor(network: network)
+    XCTAssertGreaterThan(gap(predictor), 0.5)
+    predictor.flipAverage = true
+    XCTAssertLessThan(gap(predictor), 1e-3)
+  }
+}
