@@ -131,7 +131,8 @@ final class ModelFileTests: XCTestCase {
       data.append(padded)
       return data
     }
-    try assertModelError(file(#"{"a":{"dtype":"F16","shape":[2],"data_offsets":[0,4]}}"#), contains: "dtype F16")
+    try assertModelError(file(#"{"a":{"dtype":"BF16","shape":[2],"data_offsets":[0,4]}}"#), contains: "dtype BF16")
+    try assertModelError(file(#"{"a":{"dtype":"F16","shape":[3],"data_offsets":[0,4]}}"#), contains: "needs 6")
     try assertModelError(file(#"{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,4000]}}"#), contains: "outside")
     try assertModelError(file(#"{"a":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}}"#), contains: "needs 12")
     try assertModelError(file(#"{"a":{"dtype":"F32","shape":[-1],"data_offsets":[0,8]}}"#), contains: "shape")
@@ -141,5 +142,66 @@ final class ModelFileTests: XCTestCase {
     XCTAssertThrowsError(try Network(contentsOf: directory.appendingPathComponent("absent.safetensors"))) {
       XCTAssertEqual("\($0)", "absent.safetensors: no such file")
     }
+  }
+}
+
+extension ModelFileTests {
+  /// The file of `network` with every tensor stored as F16 (as scripts/half_precision.py writes the shipped ones).
+  private func halfPrecisionFile(of network: Network) throws -> Data {
+    let url = directory.appendingPathComponent("full.safetensors")
+    try network.save(to: url, metadata: [:])
+    let full = try Data(contentsOf: url)
+    var length = 0
+    for i in 0..<8 { length |= Int(full[i]) << (8 * i) }
+    var header = try XCTUnwrap(JSONSerialization.jsonObject(with: full[8..<(8 + length)]) as? [String: Any])
+    let data = full[(8 + length)...]
+    var blobs = Data()
+    for name in header.keys.sorted() where name != "__metadata__" {
+      var info = try XCTUnwrap(header[name] as? [String: Any])
+      let offsets = try XCTUnwrap(info["data_offsets"] as? [Int])
+      let start = data.startIndex + offsets[0]
+      let floats = data[start..<(data.startIndex + offsets[1])].withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
+      let begin = blobs.count
+      for value in floats {
+        var bits = Float16(value).bitPattern.littleEndian
+        withUnsafeBytes(of: &bits) { blobs.append(contentsOf: $0) }
+      }
+      info["dtype"] = "F16"
+      info["data_offsets"] = [begin, blobs.count]
+      header[name] = info
+    }
+    var json = try JSONSerialization.data(withJSONObject: header, options: [.sortedKeys])
+    while json.count % 8 != 0 { json.append(0x20) }
+    var out = Data()
+    var size = UInt64(json.count).littleEndian
+    withUnsafeBytes(of: &size) { out.append(contentsOf: $0) }
+    return out + json + blobs
+  }
+
+  func testHalfPrecisionFilesLoadWithinHalfPrecision() throws {
+    let network = makeNetwork()
+    let bytes = try halfPrecisionFile(of: network)
+    let url = directory.appendingPathComponent("half.safetensors")
+    try bytes.write(to: url)
+    let loaded = try Network(contentsOf: url)
+    for (a, b) in zip(network.parameters + network.buffers, loaded.parameters + loaded.buffers) {
+      for (x, y) in zip(a.value.data, b.value.data) {
+        XCTAssertEqual(y, Float(Float16(x)), "\(a.name): each value is the nearest half")
+      }
+    }
+    let x = Tensor(shape: [2, 1, 8, 8], data: GradientCheck.random(128, seed: 5))
+    let exact = network.forward(x, training: false).data
+    let half = loaded.forward(x, training: false).data
+    for (p, q) in zip(exact, half) { XCTAssertEqual(p, q, accuracy: 2e-2 * max(1, abs(p))) }
+    // Cut short, the half-size file is reported as such, not read past its end.
+    try assertModelError(bytes.prefix(bytes.count - 3), contains: "outside")
+  }
+
+  func testHalfBitsDecodeExactly() {
+    for bits: UInt16 in [0x0000, 0x8000, 0x3c00, 0xc000, 0x7bff, 0x0001, 0x03ff, 0x0400, 0x7c00, 0xfc00, 0x3555] {
+      let expected = Float(Float16(bitPattern: bits))
+      XCTAssertEqual(SafetensorsFile.float(half: bits), expected, "bits \(String(bits, radix: 16))")
+    }
+    XCTAssertTrue(SafetensorsFile.float(half: 0x7e00).isNaN)
   }
 }

@@ -44,9 +44,11 @@ extension Network {
     // Check the data can hold every tensor before allocating the network: a corrupt architecture must not
     // make us allocate gigabytes.
     do {
-      let needed = try architecture.storedValueCount() * 4
+      // At least 2 bytes a value (F16; F32 takes 4).
+      let needed = try architecture.storedValueCount() * 2
       guard needed <= bytes.count else {
-        throw ArchitectureError("needs \(needed) bytes of tensors, the file has \(bytes.count) (truncated or mismatched?)")
+        throw ArchitectureError(
+          "needs at least \(needed) bytes of tensors, the file has \(bytes.count) (truncated or mismatched?)")
       }
       try self.init(validating: architecture, sharing: nil)
     } catch {

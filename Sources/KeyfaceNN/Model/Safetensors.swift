@@ -1,12 +1,14 @@
 // The safetensors container: 8-byte little-endian header length, a JSON header
 // {name: {"dtype": "F32", "shape": [...], "data_offsets": [begin, end]}, "__metadata__": {string: string}},
-// then the raw little-endian data. Only F32 is written or accepted. Reading checks every offset and size
+// then the raw little-endian data. F32 is written; F32 and F16 (half precision, converted on reading: the shipped
+// models are stored so, at half the size) are accepted. Reading checks every offset and size
 // before touching the data, so a damaged file yields a SafetensorsError, never an out-of-bounds read.
 import Foundation
 
 /// One tensor's entry in a safetensors header.
 struct SafetensorsEntry {
   var shape: [Int]
+  var bytesPerElement = 4  // 4 for F32, 2 for F16
   var begin: Int  // byte offset into the data section
   var end: Int
 }
@@ -62,7 +64,12 @@ struct SafetensorsFile {
       }
       guard let info = value as? [String: Any] else { throw SafetensorsError("corrupt entry for tensor \(name)") }
       guard let dtype = info["dtype"] as? String else { throw SafetensorsError("tensor \(name) has no dtype") }
-      guard dtype == "F32" else { throw SafetensorsError("tensor \(name) has dtype \(dtype), only F32 is supported") }
+      let width: Int
+      switch dtype {
+      case "F32": width = 4
+      case "F16": width = 2
+      default: throw SafetensorsError("tensor \(name) has dtype \(dtype), only F32 and F16 are supported")
+      }
       guard let shapeValues = info["shape"] as? [Any], let offsets = info["data_offsets"] as? [Any], offsets.count == 2
       else { throw SafetensorsError("tensor \(name) has no valid shape or data_offsets") }
       let shape = try shapeValues.map { try SafetensorsFile.integer($0, what: "shape of \(name)") }
@@ -77,10 +84,10 @@ struct SafetensorsFile {
         guard !overflow else { throw SafetensorsError("tensor \(name) shape \(shape) is too large") }
         elements = product
       }
-      guard elements * 4 == end - begin else {
-        throw SafetensorsError("tensor \(name) has \(end - begin) bytes for shape \(shape) (needs \(elements * 4))")
+      guard elements * width == end - begin else {
+        throw SafetensorsError("tensor \(name) has \(end - begin) bytes for shape \(shape) (needs \(elements * width))")
       }
-      entries[name] = SafetensorsEntry(shape: shape, begin: begin, end: end)
+      entries[name] = SafetensorsEntry(shape: shape, bytesPerElement: width, begin: begin, end: end)
     }
     self.entries = entries
     self.metadata = metadata
@@ -94,16 +101,40 @@ struct SafetensorsFile {
     throw SafetensorsError("corrupt \(what) (not a non-negative integer)")
   }
 
-  /// Copies an entry's floats into `destination` (which holds exactly its element count).
+  /// Copies an entry's values, as floats, into `destination` (which holds exactly its element count).
   func read(_ entry: SafetensorsEntry, into destination: UnsafeMutableBufferPointer<Float>) {
-    let count = (entry.end - entry.begin) / 4
+    let count = (entry.end - entry.begin) / entry.bytesPerElement
     require(destination.count == count, "SafetensorsFile.read: destination size")
     bytes.withUnsafeBytes { raw in
       let source = UnsafeRawBufferPointer(rebasing: raw[(dataStart + entry.begin)..<(dataStart + entry.end)])
+      if entry.bytesPerElement == 2 {
+        for i in 0..<count {
+          let bits = source.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self)
+          destination[i] = Self.float(half: UInt16(littleEndian: bits))
+        }
+        return
+      }
       for i in 0..<count {
         let bits = source.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self)
         destination[i] = Float(bitPattern: UInt32(littleEndian: bits))
       }
+    }
+  }
+
+  /// The IEEE half-precision number with these bits, exactly (every half is a float).
+  static func float(half bits: UInt16) -> Float {
+    let sign = UInt32(bits & 0x8000) << 16
+    let exponent = Int(bits >> 10) & 0x1f
+    let fraction = UInt32(bits & 0x3ff)
+    switch exponent {
+    case 0:
+      // Zero or subnormal: fraction * 2^-24.
+      let magnitude = Float(fraction) * 0x1p-24
+      return sign == 0 ? magnitude : -magnitude
+    case 0x1f:
+      return Float(bitPattern: sign | 0x7f80_0000 | (fraction << 13))  // infinity or NaN
+    default:
+      return Float(bitPattern: sign | UInt32(exponent - 15 + 127) << 23 | fraction << 13)
     }
   }
 
