@@ -60,7 +60,7 @@ public final class KeypointPipeline {
     let network: Network
     do {
       network =
-        try modelPath.map { try Network(contentsOf: URL(fileURLWithPath: $0)) } ?? Network.bundledDefault()
+        try modelPath.map { try Network(contentsOf: URL(fileURLWithPath: $0)) } ?? Network.bundled(.frames)
     } catch {
       cascadeLoaded.wait()
       throw PipelineError(error, source: modelPath ?? "bundled model")

@@ -23,7 +23,7 @@ struct BenchInference: ParsableCommand {
       """
   )
 
-  @Option(help: "Model file (safetensors); the bundled default model when omitted.")
+  @Option(help: "Model file (safetensors); the bundled frame model (the one keyface run uses) when omitted.")
   var model: String?
 
   @Option(parsing: .upToNextOption, help: "Batch sizes to time.")
@@ -45,7 +45,7 @@ struct BenchInference: ParsableCommand {
   func run() throws {
     let network: Network
     do {
-      network = try model.map { try Network(contentsOf: URL(fileURLWithPath: $0)) } ?? Network.bundledDefault()
+      network = try model.map { try Network(contentsOf: URL(fileURLWithPath: $0)) } ?? Network.bundled(.frames)
     } catch {
       FileHandle.standardError.write(Data("keyface: \(error)\n".utf8))
       throw ExitCode.failure

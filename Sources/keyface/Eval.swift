@@ -12,7 +12,7 @@ struct Eval: ParsableCommand {
   @Option(help: "CSV with 30 keypoint columns and Image (plain or .gz).")
   var data: String
 
-  @Option(help: "Model file (.safetensors); the bundled default model when omitted.")
+  @Option(help: "Model file (.safetensors); the bundled model for Kaggle-format crops when omitted.")
   var model: String?
 
   @Flag(help: "Print one JSON object {\"rmse\", \"per_keypoint\", \"count\", \"faces\"} on stdout instead of a table.")
@@ -52,7 +52,7 @@ struct Eval: ParsableCommand {
 
   func run() throws {
     if let threads { Network.setThreads(threads) }
-    let network = try model.map { try Network(contentsOf: URL(fileURLWithPath: $0)) } ?? Network.bundledDefault()
+    let network = try model.map { try Network(contentsOf: URL(fileURLWithPath: $0)) } ?? Network.bundled(.crops)
     let faces = try KaggleDataset(contentsOf: data)
     guard faces.hasKeypoints else { throw TrainingError("\(data): no keypoint columns to score against") }
     var rows = Array(0..<faces.count)

@@ -2,7 +2,7 @@ import ArgumentParser
 
 /// Options shared by the commands that run the keypoint model: which model, which detector, how many threads.
 struct ModelOptions: ParsableArguments {
-  @Option(name: .customLong("model"), help: ArgumentHelp("Keypoint model file (.safetensors) to use instead of the bundled one.", valueName: "path"))
+  @Option(name: .customLong("model"), help: ArgumentHelp("Keypoint model file (.safetensors) to use instead of the bundled frame model.", valueName: "path"))
   var modelPath: String?
 
   @Option(name: .customLong("detector"), help: ArgumentHelp("OpenCV Haar cascade XML to find faces with (default: OpenCV's frontal face cascade).", valueName: "path"))

@@ -18,7 +18,7 @@ struct Predict: ParsableCommand {
   @Option(help: "Where to write the submission CSV (written atomically).")
   var out: String
 
-  @Option(help: "Model file (.safetensors); the bundled default model when omitted.")
+  @Option(help: "Model file (.safetensors); the bundled model for Kaggle-format crops when omitted.")
   var model: String?
 
   @Option(help: "BLAS threads (default: all cores).")
@@ -35,7 +35,7 @@ struct Predict: ParsableCommand {
 
   func run() throws {
     if let threads { Network.setThreads(threads) }
-    let network = try model.map { try Network(contentsOf: URL(fileURLWithPath: $0)) } ?? Network.bundledDefault()
+    let network = try model.map { try Network(contentsOf: URL(fileURLWithPath: $0)) } ?? Network.bundled(.crops)
     let test = try KaggleDataset(contentsOf: data)
     guard test.count > 0 else { throw TrainingError("\(data): no faces") }
     let submission = try KaggleSubmission(lookupPath: lookup)

@@ -76,12 +76,12 @@ extension Network {
     metadata = file.metadata
   }
 
-  /// The model shipped with the package (`Resources/keyface-default.safetensors`).
+  /// A model shipped with the package (`Resources/<name>.safetensors`).
   ///
   /// - Throws: `ModelFileError` if the resource is missing or unusable.
-  public static func bundledDefault() throws -> Network {
-    guard let url = Bundle.module.url(forResource: "keyface-default", withExtension: "safetensors") else {
-      throw ModelFileError(file: "keyface-default.safetensors", problem: "not found in the package resources")
+  public static func bundled(_ model: BundledModel) throws -> Network {
+    guard let url = Bundle.module.url(forResource: model.rawValue, withExtension: "safetensors") else {
+      throw ModelFileError(file: "\(model.rawValue).safetensors", problem: "not found in the package resources")
     }
     return try Network(contentsOf: url)
   }

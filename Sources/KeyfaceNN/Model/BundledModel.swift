@@ -1,0 +1,12 @@
+/// The two networks shipped with the package: one architecture, trained for two kinds of crop.
+///
+/// Kaggle-format crops are framed from their true keypoints, so a face sits in them almost exactly where the
+/// training faces sat; a network trained with light augmentation is most accurate there. Crops cut from video
+/// frames and photos are framed from a detector's box or from keypoints the network itself predicted, so they
+/// vary far more, and a network trained with strong shift, scale and rotation jitter follows them better.
+public enum BundledModel: String, CaseIterable, Sendable {
+  /// For faces in frames and photos (`keyface run`, `keyface batch`).
+  case frames = "keyface-frames"
+  /// For Kaggle-format 96x96 crops (`keyface eval`, `keyface predict`).
+  case crops = "keyface-crops"
+}
