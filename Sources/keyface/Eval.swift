@@ -42,6 +42,7 @@ struct Eval: ParsableCommand {
   var flipAverage = true
 
   func validate() throws {
+    if let sheet { try ReplaceableFile.check(sheet, option: "--sheet") }
     if valOnly && valGroups == nil { throw ValidationError("--val-only needs --val-groups") }
     if valGroups != nil && !valOnly { throw ValidationError("--val-groups is only used with --val-only") }
     if let valFraction, !(valFraction > 0 && valFraction < 1) { throw ValidationError("--val-fraction must be in 0<..<1") }

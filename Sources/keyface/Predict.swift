@@ -30,6 +30,7 @@ struct Predict: ParsableCommand {
   var flipAverage = true
 
   func validate() throws {
+    try ReplaceableFile.check(out, option: "--out")
     if let threads, threads < 1 || threads > 256 { throw ValidationError("--threads must be in 1...256") }
   }
 

@@ -89,6 +89,7 @@ struct Train: ParsableCommand {
   var timeBudget: Double?
 
   func validate() throws {
+    try ReplaceableFile.check(out, option: "--out")
     if let epochs, epochs < 1 { throw ValidationError("--epochs must be at least 1") }
     if batchSize < 1 || batchSize > 4096 { throw ValidationError("--batch-size must be in 1...4096") }
     if let learningRate, !(learningRate > 0 && learningRate < 10) {

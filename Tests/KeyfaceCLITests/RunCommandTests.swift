@@ -111,6 +111,28 @@ final class RunCommandTests: XCTestCase {
     }
   }
 
+  /// Outputs renamed into place refuse a destination that is a folder or device (renaming would replace it),
+  /// before any work starts.
+  func testOutputsThatAreNotRegularFilesAreRefused() throws {
+    let folder = directory.appendingPathComponent("a-folder.safetensors")
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    for arguments in [
+      ["train", "--data", "missing.csv", "--out", folder.path],
+      ["predict", "--data", "t.csv", "--lookup", "l.csv", "--out", "/dev/null"],
+      ["eval", "--data", "t.csv", "--sheet", folder.path + ".png"],
+    ] {
+      if arguments[0] == "eval" {
+        try FileManager.default.createDirectory(atPath: folder.path + ".png", withIntermediateDirectories: true)
+      }
+      let result = try KeyfaceProcess.run(arguments, in: directory)
+      XCTAssertEqual(result.status, 1, "\(arguments)")
+      XCTAssertTrue(result.stderr.contains("not a regular file"), result.stderr)
+    }
+    var info = stat()
+    XCTAssertEqual(stat("/dev/null", &info), 0)
+    XCTAssertEqual(info.st_mode & S_IFMT, S_IFCHR, "/dev/null is still a device")
+  }
+
   func testAnnotatedVideoHasEveryFrame() throws {
     let clip = try KeyfaceProcess.makeClip("clip.mp4", in: directory, frames: 30, size: "320x240")
     let out = directory.appendingPathComponent("annotated.mp4")
