@@ -86,6 +86,15 @@ public struct CropTransform: Sendable, Equatable {
   public static func fit(points: [SIMD2<Float>], onto layout: [SIMD2<Float>], allowRotation: Bool = false)
     -> CropTransform?
   {
+    fit(points: points, onto: layout, rollKept: allowRotation ? 0 : .infinity)
+  }
+
+  /// Like `fit(points:onto:allowRotation:)`, rotating only the part of the points' roll beyond `rollKept`
+  /// radians: a head tilted by θ is turned by sign(θ)·max(0, |θ| − rollKept), so crops of heads tilted no more
+  /// than a network saw in training (as in Kaggle's unrotated crops) keep their tilt, and steeper ones are
+  /// brought back within it. The scale is the least-squares one for the rotation used. 0 turns every head
+  /// upright; infinity never rotates.
+  public static func fit(points: [SIMD2<Float>], onto layout: [SIMD2<Float>], rollKept: Float) -> CropTransform? {
     precondition(points.count == layout.count && !points.isEmpty, "fit needs matching point lists")
     let n = Float(points.count)
     var pm = SIMD2<Float>(0, 0), mm = SIMD2<Float>(0, 0)
@@ -105,7 +114,16 @@ public struct CropTransform: Sendable, Equatable {
       cross += q.x * r.y - q.y * r.x
     }
     guard qq > 1e-6 else { return nil }
-    let kc = dot / qq, ks = allowRotation ? cross / qq : 0
+    var kc = dot / qq, ks: Float = 0
+    if rollKept.isFinite {
+      // The best similarity has scale k and angle θ; with angle θ' the best scale is k cos(θ − θ').
+      let k = (dot * dot + cross * cross).squareRoot() / qq
+      let theta = atan2(cross, dot)
+      let turned = theta < 0 ? min(0, theta + max(0, rollKept)) : max(0, theta - max(0, rollKept))
+      let scale = k * cos(theta - turned)
+      kc = scale * cos(turned)
+      ks = scale * sin(turned)
+    }
     let k2 = kc * kc + ks * ks
     guard k2 > 1e-12, kc.isFinite, ks.isFinite else { return nil }
     // Invert the frame -> crop similarity [kc -ks; ks kc] to crop -> frame: [kc ks; -ks kc] / k².

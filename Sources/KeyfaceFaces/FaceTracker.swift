@@ -114,8 +114,10 @@ public final class FaceTracker {
     if let finder, lost || framesSinceDetection >= max(1, options.detectEvery) {
       framesSinceDetection = 0
       detectorRuns += 1
-      // The first frame and a frame that lost a face look at once; periodic looks run in the background.
-      if options.backgroundDetection && frameIndex > 0 && !lost && pending == nil {
+      // The first frame, a frame that lost a face and any look while no face is tracked happen at once (a face
+      // seen late is worse than a slow frame, and such frames cost little else); periodic looks beside tracked
+      // faces run in the background, their boxes used some frames later.
+      if options.backgroundDetection && frameIndex > 0 && !lost && pending == nil && !tracks.isEmpty {
         let p = PendingDetection(applyAt: frameIndex + max(1, options.detectEvery / 2))
         pending = p
         detectionQueue.async {
@@ -207,8 +209,9 @@ public final class FaceTracker {
         cropSize: estimator.inputSize)
     }
     var result = predict(image, transforms, with: estimator)
-    // Reject what the first look says is no face, then re-frame the rest from their own keypoints.
-    var alive = Array(0..<fresh.count).filter { result.scores[$0] >= options.minDetectionScore }
+    // Every box is re-framed from its own keypoints; the score of the last look decides. (A box found in the
+    // background some frames ago may no longer sit on its face, so a poor first look is not final.)
+    var alive = Array(0..<fresh.count)
     var candPoints = result.points
     var candScores = result.scores
     for _ in 1..<max(1, options.detectionPasses) {
@@ -227,8 +230,9 @@ public final class FaceTracker {
         candScores[i] = result.scores[k]
         transforms[i] = nextTransforms[k]
       }
-      alive = next.filter { candScores[$0] >= options.minDetectionScore }
+      alive = next
     }
+    alive = alive.filter { candScores[$0] >= options.minDetectionScore }
     // Several boxes may land on one face: keep the best-scoring, and none on an existing track.
     alive.sort { candScores[$0] > candScores[$1] }
     var taken = existing
@@ -273,7 +277,7 @@ public final class FaceTracker {
   /// The crop framed from keypoints exactly as the training crops were.
   private func reframe(_ framePoints: [SIMD2<Float>]) -> CropTransform? {
     guard framePoints.count == layout.count,
-      let t = CropTransform.fit(points: framePoints, onto: layout, allowRotation: options.rotateCrops),
+      let t = CropTransform.fit(points: framePoints, onto: layout, rollKept: options.rollKept * .pi / 180),
       t.scale > 0.05, t.scale < 1e5
     else { return nil }
     return t

@@ -17,8 +17,10 @@ public struct TrackerOptions: Sendable {
   public var detectionPasses: Int
   /// Network passes on a tracked face, each re-framed from the previous keypoints, e.g. 1.
   public var trackingPasses: Int
-  /// Re-frame crops with in-plane rotation, so tilted heads are cropped upright.
-  public var rotateCrops: Bool
+  /// Re-framed crops turn a tilted head by the part of its roll beyond this many degrees, so it stays within
+  /// the tilts the network was trained on (Kaggle's crops are not rotated; training adds up to 10°); 0 turns
+  /// every head upright, infinity never rotates.
+  public var rollKept: Float
   /// A detection overlapping a tracked face by more than this intersection over union is the same face.
   public var overlapThreshold: Float
   /// One Euro parameters for the face's shape (keypoints in the face-aligned frame, crop units).
@@ -34,7 +36,7 @@ public struct TrackerOptions: Sendable {
   public init(
     maxFaces: Int? = nil, detectEvery: Int = 30, smoothing: Bool = true, fullFrame: Bool = false,
     minTrackScore: Float = 0.5, minDetectionScore: Float = 0.5, detectionPasses: Int = 2,
-    trackingPasses: Int = 1, rotateCrops: Bool = false, overlapThreshold: Float = 0.3,
+    trackingPasses: Int = 1, rollKept: Float = 10, overlapThreshold: Float = 0.3,
     shapeFilter: OneEuroFilter = TrackerOptions.defaultShapeFilter,
     poseFilter: OneEuroFilter = TrackerOptions.defaultPoseFilter, backgroundDetection: Bool = true
   ) {
@@ -46,7 +48,7 @@ public struct TrackerOptions: Sendable {
     self.minDetectionScore = minDetectionScore
     self.detectionPasses = detectionPasses
     self.trackingPasses = trackingPasses
-    self.rotateCrops = rotateCrops
+    self.rollKept = rollKept
     self.overlapThreshold = overlapThreshold
     self.shapeFilter = shapeFilter
     self.poseFilter = poseFilter

@@ -100,6 +100,25 @@ final class FaceAlignerTests: XCTestCase {
     }
   }
 
+  /// A head tilted by 0.35 rad: kept up to `rollKept`, turned by the rest; the scale is the least-squares one for
+  /// the angle used (the full scale times cos of the angle left out).
+  func testPartialRotationKeepsRollUpToTheLimit() {
+    let layout = KaggleLayout.meanPoints
+    let truth = CropTransform(centerX: 200, centerY: 150, side: 150, angle: 0.35)
+    let points = layout.map { truth.frame(from: $0) }
+    for (kept, turned) in [(Float(0), Float(0.35)), (0.1, 0.25), (0.35, 0), (1, 0), (.infinity, 0)] {
+      let fit = CropTransform.fit(points: points, onto: layout, rollKept: kept)!
+      XCTAssertEqual(fit.angle, turned, accuracy: 1e-4, "rollKept \(kept)")
+      XCTAssertEqual(fit.scale, truth.scale / cos(0.35 - turned), accuracy: 1e-3 * truth.scale, "rollKept \(kept)")
+    }
+    let tiltedLeft = layout.map { CropTransform(centerX: 200, centerY: 150, side: 150, angle: -0.35).frame(from: $0) }
+    XCTAssertEqual(CropTransform.fit(points: tiltedLeft, onto: layout, rollKept: 0.1)!.angle, -0.25, accuracy: 1e-4)
+    let noRotation = CropTransform.fit(points: points, onto: layout)!
+    let infinite = CropTransform.fit(points: points, onto: layout, rollKept: .infinity)!
+    XCTAssertEqual(noRotation.a, infinite.a)
+    XCTAssertEqual(noRotation.tx, infinite.tx)
+  }
+
   func testFitWithoutRotationMatchesCropSpaceLeastSquares() {
     // Noisy points: the fit minimises the error in crop units, so nudging its scale or shift only worsens it.
     let layout = KaggleLayout.meanPoints
