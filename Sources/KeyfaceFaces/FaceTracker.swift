@@ -111,7 +111,10 @@ public final class FaceTracker {
     frameIndex += 1
     if let p = pending, p.applyAt <= frameIndex { applyPending(image) }
     framesSinceDetection += 1
-    if let finder, lost || framesSinceDetection >= max(1, options.detectEvery) {
+    // While no face is tracked the detector looks four times as often: a face entering an empty scene should
+    // not wait a second to be found, and such frames cost nothing else.
+    let interval = tracks.isEmpty ? max(1, options.detectEvery / 4) : max(1, options.detectEvery)
+    if let finder, lost || framesSinceDetection >= interval {
       framesSinceDetection = 0
       detectorRuns += 1
       // The first frame, a frame that lost a face and any look while no face is tracked happen at once (a face
