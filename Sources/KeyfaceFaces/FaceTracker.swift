@@ -124,7 +124,7 @@ public final class FaceTracker {
         let p = PendingDetection(applyAt: frameIndex + max(1, options.detectEvery / 2))
         pending = p
         detectionQueue.async {
-          p.boxes = finder.detect(in: image)
+          p.boxes = finder.detectQuickly(in: image)
           p.done.signal()
         }
       } else {

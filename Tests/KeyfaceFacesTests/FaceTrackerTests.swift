@@ -41,6 +41,29 @@ final class FaceTrackerTests: XCTestCase {
     XCTAssertLessThan(estimator.crops, 40 + 2 * 4 + 1)
   }
 
+  /// Periodic looks beside a tracked face use the finder's quick search, in the background; the first look (no
+  /// face tracked yet) uses the full one. A second face found by a quick look joins with the next id.
+  func testLooksBesideTrackedFacesAreQuick() {
+    let finder = CountingFinder()
+    let tracker = FaceTracker(
+      estimator: DiscEstimator(), finder: finder, options: TrackerOptions(detectEvery: 4, smoothing: false))
+    let first = SyntheticFace(center: SIMD2(90, 100), radius: 30)
+    let second = SyntheticFace(center: SIMD2(230, 120), radius: 35)
+    // The stand-in finder reports both boxes all along (it runs on another thread, so it must not depend on
+    // when it is called); the network finds nothing in the second box until that face appears at frame 5.
+    finder.faces = [first, second]
+    var counts: [Int] = []
+    for t in 0..<14 {
+      let faces = t < 5 ? [first] : [first, second]
+      counts.append(tracker.process(SyntheticFace.render(faces, width: 320, height: 240), time: Double(t) / 25).count)
+    }
+    tracker.finish()
+    XCTAssertEqual(finder.calls, 4, "frames 0, 4, 8 and 12")
+    XCTAssertEqual(finder.quickCalls, 3, "all but the first")
+    // The look at frame 4 is used two frames later (half the interval), on frame 6, where the face now is.
+    XCTAssertEqual(counts, [1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 2, 2])
+  }
+
   func testSceneCutDropsTrackAndNewFaceGetsNewID() {
     let finder = CountingFinder()
     let tracker = FaceTracker(
