@@ -34,10 +34,11 @@ def read_safetensors(path):
     body = data[8 + length :]
     tensors = {}
     for name, info in header.items():
-        if info["dtype"] != "F32":
+        if info["dtype"] not in ("F32", "F16"):
             raise ValueError(f"{path}: tensor {name} has dtype {info['dtype']}")
+        stored = "<f4" if info["dtype"] == "F32" else "<f2"  # F16 is widened, as keyface does on loading
         begin, end = info["data_offsets"]
-        tensors[name] = np.frombuffer(body[begin:end], dtype="<f4").reshape(info["shape"]).astype(np.float32)
+        tensors[name] = np.frombuffer(body[begin:end], dtype=stored).reshape(info["shape"]).astype(np.float32)
     return tensors, metadata
 
 
