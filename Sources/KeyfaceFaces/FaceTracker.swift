@@ -23,8 +23,6 @@ public final class FaceTracker {
   public private(set) var networkCrops = 0
 
   private let estimator: KeypointEstimating
-  // The network for crops re-framed from keypoints (tracking, and detection passes after the first).
-  private let refiner: KeypointEstimating
   private let finder: FaceFinding?
   private let aligner: FaceAligner
   private let layout: [SIMD2<Float>]
@@ -49,15 +47,9 @@ public final class FaceTracker {
   ///   - estimator: the keypoint network (or a stand-in).
   ///   - finder: the face detector; nil only with `options.fullFrame`.
   ///   - options: detection, tracking and smoothing settings.
-  ///   - refiner: the network for crops re-framed from keypoints, when it differs from `estimator` (which then
-  ///     only sees crops framed from detector boxes); same input size.
-  public init(
-    estimator: KeypointEstimating, refiner: KeypointEstimating? = nil, finder: FaceFinding?, options: TrackerOptions
-  ) {
+  public init(estimator: KeypointEstimating, finder: FaceFinding?, options: TrackerOptions) {
     precondition(finder != nil || options.fullFrame, "FaceTracker needs a detector unless fullFrame is set")
-    precondition(refiner == nil || refiner!.inputSize == estimator.inputSize, "FaceTracker: input sizes differ")
     self.estimator = estimator
-    self.refiner = refiner ?? estimator
     self.finder = finder
     self.options = options
     let n = estimator.inputSize
@@ -92,7 +84,7 @@ public final class FaceTracker {
       var transforms = tracks.map { reframe($0.points) ?? $0.transform }
       for pass in 0..<max(1, options.trackingPasses) {
         if pass > 0 { transforms = (0..<tracks.count).map { reframe(tracks[$0].points) ?? transforms[$0] } }
-        let result = predict(image, transforms, with: refiner)
+        let result = predict(image, transforms)
         for i in tracks.indices {
           tracks[i].points = result.points[i]
           tracks[i].score = result.scores[i]
@@ -179,7 +171,7 @@ public final class FaceTracker {
 
   private func processFullFrame(_ image: GrayImage, time: Double) -> [FaceResult] {
     let t = CropTransform(fullFrameWidth: image.width, height: image.height, cropSize: estimator.inputSize)
-    let result = predict(image, [t], with: estimator)
+    let result = predict(image, [t])
     let raw = result.points[0]
     if tracks.isEmpty {
       tracks = [
@@ -211,7 +203,7 @@ public final class FaceTracker {
         centerX: Float(crop.centerX), centerY: Float(crop.centerY), side: Float(crop.side),
         cropSize: estimator.inputSize)
     }
-    var result = predict(image, transforms, with: estimator)
+    var result = predict(image, transforms)
     // Every box is re-framed from its own keypoints; the score of the last look decides. (A box found in the
     // background some frames ago may no longer sit on its face, so a poor first look is not final.)
     var alive = Array(0..<fresh.count)
@@ -227,7 +219,7 @@ public final class FaceTracker {
           nextTransforms.append(t)
         }
       }
-      result = predict(image, nextTransforms, with: refiner)
+      result = predict(image, nextTransforms)
       for (k, i) in next.enumerated() {
         candPoints[i] = result.points[k]
         candScores[i] = result.scores[k]
@@ -337,7 +329,7 @@ public final class FaceTracker {
   // MARK: - Network
 
   /// Crops `transforms` out of `image` and runs the network on them in one batch.
-  private func predict(_ image: GrayImage, _ transforms: [CropTransform], with estimator: KeypointEstimating) -> (
+  private func predict(_ image: GrayImage, _ transforms: [CropTransform]) -> (
     points: [[SIMD2<Float>]], scores: [Float]
   ) {
     let count = transforms.count
