@@ -17,7 +17,7 @@ public struct VideoOutputOptions: Sendable {
   public var draw: Set<DrawElement>
 
   /// Creates encoding settings.
-  public init(crf: Int = 20, preset: String = "veryfast", threads: Int = 0, draw: Set<DrawElement> = []) {
+  public init(crf: Int = 23, preset: String = "veryfast", threads: Int = 0, draw: Set<DrawElement> = []) {
     self.crf = crf
     self.preset = preset
     self.threads = threads

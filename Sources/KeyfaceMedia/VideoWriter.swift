@@ -54,7 +54,7 @@ public final class VideoWriter {
   /// - Throws: `MediaError` naming `path` (or `input`) when the file cannot be created or the encoder opened.
   public init(
     path: String, width: Int, height: Int, frameRate: Double?, copyingStreamsFrom input: String?,
-    crf: Int = 20,
+    crf: Int = 23,
     preset: String = "veryfast", threads: Int = 0
   ) throws {
     _ = quietFFmpegLog

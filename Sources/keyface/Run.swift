@@ -48,7 +48,7 @@ struct Run: ParsableCommand {
   @Option(help: ArgumentHelp("Extras to draw into --video, comma-separated: box, id (id and score), labels (keypoint names).", valueName: "list"), transform: { try Run.parseDrawList($0) })
   var draw: [DrawElement] = []
 
-  @Option(help: "Quality of --video as x264's constant rate factor, 0 (lossless) to 51 (default 20).")
+  @Option(help: "Quality of --video as x264's constant rate factor, 0 (lossless) to 51 (default 23, as x264 and ffmpeg).")
   var crf: Int?
 
   @Option(help: "x264 speed preset of --video, e.g. ultrafast, veryfast, medium (default veryfast).")
@@ -129,7 +129,7 @@ struct Run: ParsableCommand {
         AnnotatedVideoSink(
           path: video,
           options: VideoOutputOptions(
-            crf: crf ?? 20, preset: preset ?? "veryfast", threads: model.threads, draw: Set(draw))))
+            crf: crf ?? 23, preset: preset ?? "veryfast", threads: model.threads, draw: Set(draw))))
     }
     let sink = SinkGroup(sinks)
 
