@@ -33,3 +33,24 @@ final class ProfileAugmentedFinderTests: XCTestCase {
     XCTAssertEqual(finder.detect(in: GrayImage(width: 160, height: 120, fill: 90)), [])
   }
 }
+
+/// Reports one fixed box and remembers the size of the image it searched.
+private final class SizeRecordingFinder: FaceFinding {
+  var seen: [(Int, Int)] = []
+  func detect(in image: GrayImage) -> [FaceBox] {
+    seen.append((image.width, image.height))
+    return [FaceBox(x: 10, y: 20, width: 30, height: 30)]
+  }
+}
+
+final class DownscalingFinderTests: XCTestCase {
+  func testLargeFramesAreSearchedSmallAndBoxesScaledBack() {
+    let base = SizeRecordingFinder()
+    let finder = DownscalingFinder(base, maxSide: 100)
+    let small = finder.detect(in: GrayImage(width: 80, height: 60))
+    XCTAssertEqual(small, [FaceBox(x: 10, y: 20, width: 30, height: 30)])
+    let large = finder.detect(in: GrayImage(width: 400, height: 300))
+    XCTAssertEqual(base.seen.map { [$0.0, $0.1] }, [[80, 60], [100, 75]])
+    XCTAssertEqual(large, [FaceBox(x: 40, y: 80, width: 120, height: 120)])
+  }
+}
