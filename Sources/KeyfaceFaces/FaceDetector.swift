@@ -138,7 +138,7 @@ public final class FaceDetector: Sendable {
   }
 
   /// Frames larger than this (in pixels) are searched on two threads.
-  static let parallelArea = 640 * 480
+  static let parallelArea = 320 * 240
 
   /// Runs the cascade over the pyramid levels `levels` (indices into `scales`), reporting each level's hits.
   private func scan(
