@@ -33,20 +33,24 @@ public final class FlipAveragingEstimator: KeypointEstimating {
           let plain = out.baseAddress! + i * area
           let mirror = out.baseAddress! + (count + i) * area
           plain.update(from: src, count: area)
-          for y in 0..<n {
-            for x in 0..<n { mirror[y * n + x] = src[y * n + n - 1 - x] }
-          }
+          mirrorRows(src, into: mirror, width: n, height: n)
         }
       }
     }
     base.estimate(crops: crops, count: 2 * count, points: &points, scores: &scores)
     let side = Float(n)
     for i in 0..<count {
-      var back = Array(points[((count + i) * k)..<((count + i + 1) * k)])
-      for j in 0..<k { back[j].x = side - back[j].x }
-      for (l, r) in Keypoints.flipPairs { back.swapAt(l, r) }
+      let back = Keypoints.mirrored(points[((count + i) * k)..<((count + i + 1) * k)], width: side)
       for j in 0..<k { output[i * k + j] = (points[i * k + j] + back[j]) / 2 }
       outScores[i] = (scores[i] + scores[count + i]) / 2
     }
+  }
+}
+
+/// Copies a `width` x `height` grey picture into `destination` flipped left to right.
+func mirrorRows(_ source: UnsafePointer<UInt8>, into destination: UnsafeMutablePointer<UInt8>, width: Int, height: Int) {
+  for y in 0..<height {
+    let row = source + y * width, out = destination + y * width
+    for x in 0..<width { out[x] = row[width - 1 - x] }
   }
 }

@@ -84,14 +84,11 @@ public final class SupplementedFinder: FaceFinding, @unchecked Sendable {
   /// The image flipped left to right.
   static func mirror(_ image: GrayImage) -> GrayImage {
     var pixels = [UInt8](repeating: 0, count: image.pixels.count)
-    let w = image.width
     image.pixels.withUnsafeBufferPointer { src in
       pixels.withUnsafeMutableBufferPointer { dst in
-        for y in 0..<image.height {
-          for x in 0..<w { dst[y * w + x] = src[y * w + w - 1 - x] }
-        }
+        mirrorRows(src.baseAddress!, into: dst.baseAddress!, width: image.width, height: image.height)
       }
     }
-    return GrayImage(width: w, height: image.height, pixels: pixels)
+    return GrayImage(width: image.width, height: image.height, pixels: pixels)
   }
 }

@@ -32,23 +32,22 @@ public struct DatasetPredictor {
       let output = network.forward(input, training: false)  // (B, outputs)
       let mirrored = flipAverage ? network.forward(BatchBuilder.mirrored(input), training: false) : nil
       for (b, _) in batch.enumerated() {
-        var row = (0..<outputs).map { output.data[b * outputs + $0] }
+        // Network outputs to 96-px coordinates (and the score logit, last when present).
+        let px = { (o: Tensor, k: Int) in o.data[b * outputs + k] * architecture.targetScale + architecture.targetCenter }
+        var points = (0..<Keypoints.count).map { SIMD2(px(output, 2 * $0), px(output, 2 * $0 + 1)) }
+        var logit = architecture.hasScore ? output.data[b * outputs + outputs - 1] : 0
         if let mirrored {
-          // The mirrored face's answer, mapped back: x -> -x in normalised units about the centre, pairs swapped.
-          var back = (0..<outputs).map { mirrored.data[b * outputs + $0] }
-          let mirrorX = (Float(KaggleDataset.side) - 2 * architecture.targetCenter) / architecture.targetScale
-          for k in 0..<Keypoints.count { back[2 * k] = mirrorX - back[2 * k] }
-          for (l, r) in Keypoints.flipPairs {
-            back.swapAt(2 * l, 2 * r)
-            back.swapAt(2 * l + 1, 2 * r + 1)
-          }
-          for i in 0..<outputs { row[i] = (row[i] + back[i]) / 2 }
+          let seen = (0..<Keypoints.count).map { SIMD2(px(mirrored, 2 * $0), px(mirrored, 2 * $0 + 1)) }
+          let back = Keypoints.mirrored(seen, width: Float(KaggleDataset.side))
+          points = zip(points, back).map { ($0 + $1) / 2 }
+          if architecture.hasScore { logit = (logit + mirrored.data[b * outputs + outputs - 1]) / 2 }
         }
-        for k in 0..<coordinateCount {
-          coordinates[(start + b) * coordinateCount + k] = row[k] * architecture.targetScale + architecture.targetCenter
+        for (k, p) in points.enumerated() {
+          coordinates[(start + b) * coordinateCount + 2 * k] = p.x
+          coordinates[(start + b) * coordinateCount + 2 * k + 1] = p.y
         }
         if architecture.hasScore {
-          scores![start + b] = 1 / (1 + expf(-row[outputs - 1]))
+          scores![start + b] = 1 / (1 + expf(-logit))
         }
       }
       start += batch.count

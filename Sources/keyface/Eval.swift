@@ -36,10 +36,7 @@ struct Eval: ParsableCommand {
   @Option(help: "BLAS threads (default: all cores).")
   var threads: Int?
 
-  @Flag(
-    inversion: .prefixedNo,
-    help: "Average each face's prediction with that of its mirror image (about 4% lower RMSE, twice the work).")
-  var flipAverage = true
+  @OptionGroup var flip: FlipAverageOption
 
   func validate() throws {
     if let sheet { try ReplaceableFile.check(sheet, option: "--sheet") }
@@ -68,7 +65,7 @@ struct Eval: ParsableCommand {
     guard !rows.isEmpty else { throw TrainingError("\(data): no faces to score") }
 
     var predictor = DatasetPredictor(network: network)
-    predictor.flipAverage = flipAverage
+    predictor.flipAverage = flip.flipAverage
     let predicted = predictor.predict(faces, indices: rows).coordinates
     var errors = KeypointErrors()
     let n = KaggleDataset.coordinateCount

@@ -24,10 +24,7 @@ struct Predict: ParsableCommand {
   @Option(help: "BLAS threads (default: all cores).")
   var threads: Int?
 
-  @Flag(
-    inversion: .prefixedNo,
-    help: "Average each face's prediction with that of its mirror image (about 4% lower RMSE, twice the work).")
-  var flipAverage = true
+  @OptionGroup var flip: FlipAverageOption
 
   func validate() throws {
     try ReplaceableFile.check(out, option: "--out")
@@ -41,7 +38,7 @@ struct Predict: ParsableCommand {
     guard test.count > 0 else { throw TrainingError("\(data): no faces") }
     let submission = try KaggleSubmission(lookupPath: lookup)
     var predictor = DatasetPredictor(network: network)
-    predictor.flipAverage = flipAverage
+    predictor.flipAverage = flip.flipAverage
     let predicted = predictor.predict(test).coordinates
     let text = try submission.csv(test: test, predicted: predicted)
     do {

@@ -136,3 +136,15 @@ extension KeypointPredictorTests {
     }
   }
 }
+
+extension KeypointPredictorTests {
+  func testMirroredKeypointsSwapSidesAndUndoThemselves() {
+    let points = (0..<15).map { SIMD2<Float>(Float($0) * 3 + 1, Float($0)) }
+    let once = Keypoints.mirrored(points, width: 96)
+    // left_eye_center (0) takes right_eye_center's (1) mirrored place; the nose tip (10) only mirrors.
+    XCTAssertEqual(once[0], SIMD2(96 - points[1].x, points[1].y))
+    XCTAssertEqual(once[1], SIMD2(96 - points[0].x, points[0].y))
+    XCTAssertEqual(once[10], SIMD2(96 - points[10].x, points[10].y))
+    XCTAssertEqual(Keypoints.mirrored(once, width: 96), points)
+  }
+}
