@@ -5,6 +5,9 @@ enum Parallel {
   /// Threads to use (`Network.setThreads`); defaults to the machine's active processors.
   static var threads: Int = max(1, ProcessInfo.processInfo.activeProcessorCount)
 
+  /// Hand parts to Dispatch instead of the spinning `WorkerPool` (for comparisons).
+  nonisolated(unsafe) static var useDispatch = ProcessInfo.processInfo.environment["KEYFACE_NN_DISPATCH"] != nil
+
   /// Runs `body(part, range)` for `parts` contiguous, near-equal ranges covering `0..<count`, concurrently.
   ///
   /// Parts must write disjoint memory. With one part (or one thread) everything runs on the caller's thread.
@@ -15,9 +18,9 @@ enum Parallel {
       body(0, 0..<count)
       return
     }
-    DispatchQueue.concurrentPerform(iterations: parts) { part in
-      body(part, (count * part / parts)..<(count * (part + 1) / parts))
-    }
+    func part(_ part: Int) { body(part, (count * part / parts)..<(count * (part + 1) / parts)) }
+    if !useDispatch && WorkerPool.shared.run(parts: parts, part) { return }
+    DispatchQueue.concurrentPerform(iterations: parts, execute: part)
   }
 }
 
