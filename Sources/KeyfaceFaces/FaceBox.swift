@@ -28,6 +28,13 @@ public struct FaceBox: Sendable, Equatable {
   /// Area in square pixels.
   public var area: Float { width * height }
 
+  /// The share of this box's area that lies inside `other`, in 0...1.
+  public func shareInside(_ other: FaceBox) -> Float {
+    let ix = max(0, min(x + width, other.x + other.width) - max(x, other.x))
+    let iy = max(0, min(y + height, other.y + other.height) - max(y, other.y))
+    return area > 0 ? ix * iy / area : 0
+  }
+
   /// Intersection over union with another box, 0 when they do not overlap.
   public func intersectionOverUnion(_ other: FaceBox) -> Float {
     let ix = max(0, min(x + width, other.x + other.width) - max(x, other.x))

@@ -23,6 +23,7 @@ public final class FaceTracker {
   public private(set) var networkCrops = 0
 
   private let estimator: KeypointEstimating
+  private let refiner: KeypointEstimating
   private let finder: FaceFinding?
   private let aligner: FaceAligner
   private let layout: [SIMD2<Float>]
@@ -45,11 +46,18 @@ public final class FaceTracker {
   ///
   /// - Parameters:
   ///   - estimator: the keypoint network (or a stand-in).
+  ///   - refiner: the network for the last of a new face's `detectionPasses` (nil: `estimator`), on a crop
+  ///     re-framed from the previous pass's keypoints: for example an ensemble with a network trained on crops
+  ///     framed exactly as Kaggle's, while `estimator` copes with a detector's boxes.
   ///   - finder: the face detector; nil only with `options.fullFrame`.
   ///   - options: detection, tracking and smoothing settings.
-  public init(estimator: KeypointEstimating, finder: FaceFinding?, options: TrackerOptions) {
+  public init(
+    estimator: KeypointEstimating, refiner: KeypointEstimating? = nil, finder: FaceFinding?, options: TrackerOptions
+  ) {
     precondition(finder != nil || options.fullFrame, "FaceTracker needs a detector unless fullFrame is set")
+    precondition(refiner == nil || refiner!.inputSize == estimator.inputSize, "FaceTracker: refiner input size")
     self.estimator = estimator
+    self.refiner = refiner ?? estimator
     self.finder = finder
     self.options = options
     let n = estimator.inputSize
@@ -82,7 +90,8 @@ public final class FaceTracker {
     // 1. Follow the faces of the previous frame from their keypoints.
     if !tracks.isEmpty {
       var transforms = tracks.map { reframe($0.points) ?? $0.transform }
-      for pass in 0..<max(1, options.trackingPasses) {
+      let passes = max(1, options.trackingPasses)
+      for pass in 0..<passes {
         if pass > 0 { transforms = (0..<tracks.count).map { reframe(tracks[$0].points) ?? transforms[$0] } }
         let result = predict(image, transforms)
         for i in tracks.indices {
@@ -209,7 +218,8 @@ public final class FaceTracker {
     var alive = Array(0..<fresh.count)
     var candPoints = result.points
     var candScores = result.scores
-    for _ in 1..<max(1, options.detectionPasses) {
+    let passes = max(1, options.detectionPasses)
+    for pass in 1..<passes {
       guard !alive.isEmpty else { break }
       var next: [Int] = []
       var nextTransforms: [CropTransform] = []
@@ -219,7 +229,7 @@ public final class FaceTracker {
           nextTransforms.append(t)
         }
       }
-      result = predict(image, nextTransforms)
+      result = predict(image, nextTransforms, with: pass == passes - 1 ? refiner : estimator)
       for (k, i) in next.enumerated() {
         candPoints[i] = result.points[k]
         candScores[i] = result.scores[k]
@@ -228,12 +238,20 @@ public final class FaceTracker {
       alive = next
     }
     alive = alive.filter { candScores[$0] >= options.minDetectionScore }
+    // A face does not hold another face: a small "face" mostly inside a larger one (an eye or a forehead of a
+    // close-up, which the score network may well accept) goes, whichever scored higher.
+    let boxes = candPoints.map { box(of: $0) }
+    let accepted = alive
+    alive.removeAll { i in
+      (accepted.contains { j in j != i && boxes[j].area > 2 * boxes[i].area && boxes[i].shareInside(boxes[j]) > 0.6 })
+        || existing.contains { $0.area > 2 * boxes[i].area && boxes[i].shareInside($0) > 0.6 }
+    }
     // Several boxes may land on one face: keep the best-scoring, and none on an existing track.
     alive.sort { candScores[$0] > candScores[$1] }
     var taken = existing
     let limits = FaceTracker.plausibleBoxes(width: image.width, height: image.height)
     for i in alive {
-      let b = box(of: candPoints[i])
+      let b = boxes[i]
       if !limits(b) { continue }
       if taken.contains(where: { $0.intersectionOverUnion(b) > options.overlapThreshold }) { continue }
       taken.append(b)
@@ -329,9 +347,9 @@ public final class FaceTracker {
   // MARK: - Network
 
   /// Crops `transforms` out of `image` and runs the network on them in one batch.
-  private func predict(_ image: GrayImage, _ transforms: [CropTransform]) -> (
-    points: [[SIMD2<Float>]], scores: [Float]
-  ) {
+  private func predict(_ image: GrayImage, _ transforms: [CropTransform], with network: KeypointEstimating? = nil)
+    -> (points: [[SIMD2<Float>]], scores: [Float])
+  {
     let count = transforms.count
     guard count > 0 else { return ([], []) }
     let n = estimator.inputSize, area = n * n, k = Keypoints.count
@@ -341,7 +359,7 @@ public final class FaceTracker {
     for (i, t) in transforms.enumerated() {
       aligner.sample(image, transform: t, into: &crops, at: i * area)
     }
-    estimator.estimate(crops: crops, count: count, points: &points, scores: &scores)
+    (network ?? estimator).estimate(crops: crops, count: count, points: &points, scores: &scores)
     networkCrops += count
     var out: [[SIMD2<Float>]] = []
     out.reserveCapacity(count)

@@ -26,17 +26,23 @@ public final class KeypointPipeline {
   private let mirrored: KeypointEstimating
   private let finder: FaceFinding?
   private let stillImageFinder: FaceFinding?
+  // The last detection pass on still images, made on the first one (see `init(estimator:...)`).
+  private let makeStillImageRefiner: (() -> KeypointEstimating?)?
+  private let stillImageRefiner = LockedValue<(plain: KeypointEstimating, mirrored: KeypointEstimating)??>(nil)
 
   /// Creates a pipeline from a keypoint estimator and a face finder (nil only with `fullFrame`);
-  /// `stillImageFinder`, when given, searches still images instead (time matters less there).
+  /// `stillImageFinder`, when given, searches still images instead (time matters less there), and
+  /// `stillImageRefiner`, when given, is called once, on the first still image, for the network of the last
+  /// detection pass on still images (see `FaceTracker`).
   public init(
     estimator: KeypointEstimating, finder: FaceFinding?, stillImageFinder: FaceFinding? = nil,
-    options: PipelineOptions
+    stillImageRefiner: (() -> KeypointEstimating?)? = nil, options: PipelineOptions
   ) {
     self.estimator = estimator
     mirrored = FlipAveragingEstimator(estimator)
     self.finder = finder
     self.stillImageFinder = stillImageFinder
+    makeStillImageRefiner = stillImageRefiner
     self.options = options
   }
 
@@ -67,6 +73,16 @@ public final class KeypointPipeline {
     }
     Network.setThreads(max(0, threads))
     let predictor = KeypointPredictor(network: network, maxBatch: 8)
+    // Photos: the last pass averages this network with the bundled crop model (trained on crops framed exactly
+    // as Kaggle's, as a re-framed crop is). Loaded on the first photo only.
+    let stillImageRefiner: (() -> KeypointEstimating?)? =
+      modelPath != nil
+      ? nil
+      : {
+        (try? Network.bundled(.crops)).map {
+          AveragingEstimator([predictor, KeypointPredictor(network: $0, maxBatch: 8)])
+        }
+      }
     cascadeLoaded.wait()
     var finder: FaceFinding?
     var stillImageFinder: FaceFinding?
@@ -80,16 +96,19 @@ public final class KeypointPipeline {
         // 0.914 -> 0.981 against the video settings, at about 0.5 s for a 640x480 photo. Photos over 1280 px are
         // searched at 1280 px.
         let frontal = FaceDetector(cascade: haar, minFaceSize: haar.windowWidth, rotations: [-20, 20])
-        stillImageFinder = DownscalingFinder(
+        let thorough: FaceFinding =
           detectorPath == nil
-            ? SupplementedFinder(
-              main: frontal, supplements: SupplementedFinder.photoSupplements(besideFrontal: cascadePath))
-            : frontal)
+          ? SupplementedFinder(
+            main: frontal, supplements: SupplementedFinder.photoSupplements(besideFrontal: cascadePath))
+          : frontal
+        stillImageFinder = DownscalingFinder(CloseUpFinder(thorough, cascade: haar))
       } catch {
         throw PipelineError(error, source: cascadePath)
       }
     }
-    self.init(estimator: predictor, finder: finder, stillImageFinder: stillImageFinder, options: options)
+    self.init(
+      estimator: predictor, finder: finder, stillImageFinder: stillImageFinder,
+      stillImageRefiner: stillImageRefiner, options: options)
   }
 
   /// Processes `inputs` one after another into `sink`, then finishes it (or aborts it when nothing was
@@ -117,6 +136,16 @@ public final class KeypointPipeline {
     return summaries
   }
 
+  /// The still-image refiner and its flip-averaging wrapper, made on first use; nil without one.
+  private func stillImageRefiners() -> (plain: KeypointEstimating, mirrored: KeypointEstimating)? {
+    stillImageRefiner.withLock { cached in
+      if let made = cached { return made }
+      let made = makeStillImageRefiner?().map { (plain: $0, mirrored: FlipAveragingEstimator($0) as KeypointEstimating) }
+      cached = .some(made)
+      return made
+    }
+  }
+
   /// Processes one input into `sink` without finishing the sink (so several inputs can share it).
   ///
   /// Errors do not throw: they end the source with `.failed` and come back in the summary.
@@ -140,8 +169,9 @@ public final class KeypointPipeline {
     trackerOptions.detectEvery = options.detectEvery ?? max(1, Int((reader.frameRate ?? 30).rounded()))
     let flip =
       options.flipAverage == .on || (options.flipAverage == .stillImages && reader.isStillImage)
+    let refiner = reader.isStillImage ? stillImageRefiners() : nil
     let tracker = FaceTracker(
-      estimator: flip ? mirrored : estimator,
+      estimator: flip ? mirrored : estimator, refiner: refiner.map { flip ? $0.mirrored : $0.plain },
       finder: reader.isStillImage ? stillImageFinder ?? finder : finder, options: trackerOptions)
     do {
       try sink.begin(info)

@@ -71,8 +71,8 @@ final class FlipAveragingTests: XCTestCase {
     XCTAssertEqual(videoFinder.calls, 0)
     XCTAssertEqual(stillFinder.calls, 1)
     XCTAssertEqual(sink.results.first?.faces.count, 1)
-    // Two detection passes, each on the crop and its mirror image.
-    XCTAssertEqual(estimator.crops, 4)
+    // Three detection passes (the default), each on the crop and its mirror image.
+    XCTAssertEqual(estimator.crops, 6)
     // The stand-in places Kaggle's mean layout, which is not quite mirror-symmetric: averaging with its mirror
     // image moves points by up to about 2 px at this size, and no more.
     let found = try XCTUnwrap(sink.results.first?.faces.first)
