@@ -37,7 +37,10 @@ let package = Package(
     .target(
       name: "KeyfaceNN",
       dependencies: ["CBLAS"],
-      resources: [.copy("Resources/keyface-frames.safetensors"), .copy("Resources/keyface-crops.safetensors")],
+      resources: [
+        .copy("Resources/keyface-frames.safetensors"), .copy("Resources/keyface-crops.safetensors"),
+        .copy("Resources/keyface-crops-small.safetensors"),
+      ],
       swiftSettings: [.unsafeFlags(["-Ounchecked"])]
     ),
     // Kaggle CSV files, augmentation, the training loop and accuracy metrics. Only module importing CZlib.

@@ -12,8 +12,9 @@ struct Eval: ParsableCommand {
   @Option(help: "CSV with 30 keypoint columns and Image (plain or .gz).")
   var data: String
 
-  @Option(help: "Model file (.safetensors); the bundled model for Kaggle-format crops when omitted.")
-  var model: String?
+  @Option(
+    help: "Model file (.safetensors); give it several times to average their predictions. Default: the two bundled crop models, averaged.")
+  var model: [String] = []
 
   @Flag(help: "Print one JSON object {\"rmse\", \"per_keypoint\", \"count\", \"faces\"} on stdout instead of a table.")
   var json = false
@@ -50,7 +51,7 @@ struct Eval: ParsableCommand {
 
   func run() throws {
     if let threads { Network.setThreads(threads) }
-    let network = try model.map { try Network(contentsOf: URL(fileURLWithPath: $0)) } ?? Network.bundled(.crops)
+    let networks = try model.isEmpty ? BundledModel.cropEnsemble.map(Network.bundled) : model.map(Network.init(file:))
     let faces = try KaggleDataset(contentsOf: data)
     guard faces.hasKeypoints else { throw TrainingError("\(data): no keypoint columns to score against") }
     var rows = Array(0..<faces.count)
@@ -59,13 +60,12 @@ struct Eval: ParsableCommand {
       guard groups.count == faces.count else {
         throw TrainingError("\(valGroups): \(groups.count) rows, but \(data) has \(faces.count) faces; rows must align")
       }
-      let fraction = valFraction ?? network.metadata["validation_fraction"].flatMap(Double.init) ?? 0.2
+      let fraction = valFraction ?? networks[0].metadata["validation_fraction"].flatMap(Double.init) ?? 0.2
       rows = DataSplit.byGroups(groups, fraction: fraction).validation
     }
     guard !rows.isEmpty else { throw TrainingError("\(data): no faces to score") }
 
-    var predictor = DatasetPredictor(network: network)
-    predictor.flipAverage = flip.flipAverage
+    let predictor = EnsemblePredictor(networks: networks, flipAverage: flip.flipAverage)
     let predicted = predictor.predict(faces, indices: rows).coordinates
     var errors = KeypointErrors()
     let n = KaggleDataset.coordinateCount

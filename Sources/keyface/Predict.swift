@@ -18,8 +18,9 @@ struct Predict: ParsableCommand {
   @Option(help: "Where to write the submission CSV (written atomically).")
   var out: String
 
-  @Option(help: "Model file (.safetensors); the bundled model for Kaggle-format crops when omitted.")
-  var model: String?
+  @Option(
+    help: "Model file (.safetensors); give it several times to average their predictions. Default: the two bundled crop models, averaged.")
+  var model: [String] = []
 
   @Option(help: "BLAS threads (default: all cores).")
   var threads: Int?
@@ -33,12 +34,11 @@ struct Predict: ParsableCommand {
 
   func run() throws {
     if let threads { Network.setThreads(threads) }
-    let network = try model.map { try Network(contentsOf: URL(fileURLWithPath: $0)) } ?? Network.bundled(.crops)
+    let networks = try model.isEmpty ? BundledModel.cropEnsemble.map(Network.bundled) : model.map(Network.init(file:))
     let test = try KaggleDataset(contentsOf: data)
     guard test.count > 0 else { throw TrainingError("\(data): no faces") }
     let submission = try KaggleSubmission(lookupPath: lookup)
-    var predictor = DatasetPredictor(network: network)
-    predictor.flipAverage = flip.flipAverage
+    let predictor = EnsemblePredictor(networks: networks, flipAverage: flip.flipAverage)
     let predicted = predictor.predict(test).coordinates
     let text = try submission.csv(test: test, predicted: predicted)
     do {

@@ -17,6 +17,7 @@ struct Train: ParsableCommand {
   /// Network layouts `--arch` accepts.
   enum ArchitectureChoice: String, ExpressibleByArgument, CaseIterable {
     case seed, keyface
+    case keyfaceDeep = "keyface-deep"
   }
 
   @Option(help: "Training CSV with 30 keypoint columns and Image (Kaggle's training.csv, plain or .gz).")
@@ -25,7 +26,7 @@ struct Train: ParsableCommand {
   @Option(help: "Where to save the model (.safetensors); written atomically after each improving epoch.")
   var out: String
 
-  @Option(help: "Network: 'seed' (the Keras notebook's CNN) or 'keyface' (the default model's, with a face score).")
+  @Option(help: "Network: 'seed' (the Keras notebook's CNN), 'keyface' (the bundled models', with a face score) or 'keyface-deep' (keyface with a second 128-channel convolution).")
   var arch: ArchitectureChoice = .keyface
 
   @Option(help: "Passes over the training faces (default: 20 for seed, 60 for keyface).")
@@ -129,7 +130,7 @@ struct Train: ParsableCommand {
 
   func run() throws {
     if let threads { Network.setThreads(threads) }
-    let architecture = arch == .seed ? Architecture.seed : Architecture.keyface
+    let architecture = Architecture.presets[arch.rawValue]!
     var options = TrainingOptions.defaults(for: architecture)
     options.seed = seed
     options.batchSize = batchSize

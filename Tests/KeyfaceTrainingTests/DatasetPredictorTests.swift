@@ -38,4 +38,27 @@ final class DatasetPredictorTests: XCTestCase {
     predictor.flipAverage = true
     XCTAssertLessThan(gap(predictor), 1e-3)
   }
+
+  /// An ensemble averages its members' keypoints and scores; one member alone is that member.
+  func testEnsembleAveragesItsMembers() {
+    let architecture = Architecture(
+      name: "probe", inputSize: 96, inputChannels: 1,
+      layers: [.conv(out: 4, kernel: 3, stride: 2, padding: 1), .relu, .flatten, .linear(out: 31)],
+      outputCount: 31, inputScale: 1.0 / 255.0, inputOffset: 0, targetCenter: 48, targetScale: 48)
+    let a = Network(architecture: architecture, seed: 5), b = Network(architecture: architecture, seed: 6)
+    var generator = SplitMix64(seed: 3)
+    var data = KaggleDataset()
+    let none = [Float](repeating: 0, count: 30)
+    for id in 1...3 {
+      let face = (0..<KaggleDataset.pixelCount).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
+      data.append(pixels: face, coordinates: none, mask: none, imageId: id)
+    }
+    let pa = DatasetPredictor(network: a).predict(data), pb = DatasetPredictor(network: b).predict(data)
+    let both = EnsemblePredictor(networks: [a, b], flipAverage: false).predict(data)
+    XCTAssertEqual(both.coordinates.count, 90)
+    for i in 0..<90 { XCTAssertEqual(both.coordinates[i], (pa.coordinates[i] + pb.coordinates[i]) / 2, accuracy: 1e-4) }
+    for i in 0..<3 { XCTAssertEqual(both.scores![i], (pa.scores![i] + pb.scores![i]) / 2, accuracy: 1e-6) }
+    XCTAssertNotEqual(pa.coordinates, pb.coordinates)
+    XCTAssertEqual(EnsemblePredictor(networks: [a], flipAverage: false).predict(data).coordinates, pa.coordinates)
+  }
 }

@@ -1,4 +1,4 @@
-/// The two networks shipped with the package: one architecture, trained for two kinds of crop.
+/// The networks shipped with the package, trained for two kinds of crop.
 ///
 /// Kaggle-format crops are framed from their true keypoints, so a face sits in them almost exactly where the
 /// training faces sat; a network trained with light augmentation is most accurate there. Crops cut from video
@@ -7,6 +7,12 @@
 public enum BundledModel: String, CaseIterable, Sendable {
   /// For faces in frames and photos (`keyface run`, `keyface batch`).
   case frames = "keyface-frames"
-  /// For Kaggle-format 96x96 crops (`keyface eval`, `keyface predict`).
+  /// For Kaggle-format 96x96 crops (`keyface eval`, `keyface predict`), and for the last pass on photos: the
+  /// `keyface-deep` architecture.
   case crops = "keyface-crops"
+  /// A second crop model, of the `keyface` architecture, averaged with `crops`.
+  case cropsSmall = "keyface-crops-small"
+
+  /// The crop models `keyface eval` and `keyface predict` average by default.
+  public static let cropEnsemble: [BundledModel] = [.crops, .cropsSmall]
 }

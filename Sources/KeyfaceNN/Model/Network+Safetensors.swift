@@ -76,6 +76,11 @@ extension Network {
     metadata = file.metadata
   }
 
+  /// Loads the network in the model file at `path` (see `init(contentsOf:)`).
+  public convenience init(file path: String) throws {
+    try self.init(contentsOf: URL(fileURLWithPath: path))
+  }
+
   /// A model shipped with the package (`Resources/<name>.safetensors`).
   ///
   /// - Throws: `ModelFileError` if the resource is missing or unusable.
