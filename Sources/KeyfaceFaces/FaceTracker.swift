@@ -238,14 +238,21 @@ public final class FaceTracker {
       alive = next
     }
     alive = alive.filter { candScores[$0] >= options.minDetectionScore }
-    // A face does not hold another face: a small "face" mostly inside a larger one (an eye or a forehead of a
-    // close-up, which the score network may well accept) goes, whichever scored higher.
+    // A face does not hold another face. When a small "face" lies mostly inside a larger one, one is wrong: an
+    // eye or a forehead of a close-up (which the score network may well accept), or a large false box around a
+    // real face. The larger one stays unless it scored clearly lower. A small one inside a tracked face goes.
     let boxes = candPoints.map { box(of: $0) }
-    let accepted = alive
-    alive.removeAll { i in
-      (accepted.contains { j in j != i && boxes[j].area > 2 * boxes[i].area && boxes[i].shareInside(boxes[j]) > 0.6 })
-        || existing.contains { $0.area > 2 * boxes[i].area && boxes[i].shareInside($0) > 0.6 }
+    func holds(_ outer: FaceBox, _ inner: FaceBox) -> Bool {
+      outer.area > 2 * inner.area && inner.shareInside(outer) > 0.6
     }
+    var dropped = Set<Int>()
+    for i in alive {
+      if existing.contains(where: { holds($0, boxes[i]) }) { dropped.insert(i) }
+      for j in alive where j != i && holds(boxes[j], boxes[i]) {
+        dropped.insert(candScores[j] >= candScores[i] - 0.05 ? i : j)
+      }
+    }
+    alive.removeAll { dropped.contains($0) }
     // Several boxes may land on one face: keep the best-scoring, and none on an existing track.
     alive.sort { candScores[$0] > candScores[$1] }
     var taken = existing

@@ -29,7 +29,7 @@ struct Train: ParsableCommand {
   @Option(help: "Network: 'seed' (the Keras notebook's CNN), 'keyface' (the bundled models', with a face score) or 'keyface-deep' (keyface with a second 128-channel convolution).")
   var arch: ArchitectureChoice = .keyface
 
-  @Option(help: "Passes over the training faces (default: 20 for seed, 60 for keyface).")
+  @Option(help: "Passes over the training faces (default: 20 for seed, 60 for the others).")
   var epochs: Int?
 
   @Option(help: "Faces per optimiser step.")

@@ -168,6 +168,24 @@ final class RunCommandTests: XCTestCase {
     XCTAssertEqual(image.height, 384)
   }
 
+  func testThePortraitHasOneFaceWhereTheDetectorSeesIt() throws {
+    // The photo path end to end: thorough search, close-up search, passes, the averaged last pass. A large false
+    // box around the face (the close-up search finds one on this portrait) must not push out the face itself.
+    let still = KeyfaceProcess.packageRoot.appendingPathComponent("samples/astronaut.jpg")
+    guard FileManager.default.fileExists(atPath: still.path) else { throw XCTSkip("samples/astronaut.jpg missing") }
+    let result = try run([still.path])
+    XCTAssertEqual(result.status, 0, result.stderr)
+    let faces = try XCTUnwrap(try objects(result.lines).first?["faces"] as? [[String: Any]])
+    XCTAssertEqual(faces.count, 1)
+    let box = try XCTUnwrap(faces.first?["box"] as? [Double])
+    // OpenCV finds the face at (132, 49), 72 px wide.
+    XCTAssertEqual(box[0] + box[2] / 2, 168, accuracy: 10, "\(box)")
+    XCTAssertEqual(box[2], 72, accuracy: 20, "\(box)")
+    let points = try XCTUnwrap(faces.first?["keypoints"] as? [String: [Double]])
+    let eye = try XCTUnwrap(points["left_eye_center"])
+    XCTAssertTrue(eye[0] > 168 && eye[0] < 204 && eye[1] > 49 && eye[1] < 121, "\(eye)")
+  }
+
   func testInterruptFinishesTheVideoAndExits130() throws {
     let clip = try KeyfaceProcess.makeClip("long.mp4", in: directory, frames: 3000, size: "320x240")
     let out = directory.appendingPathComponent("annotated.mp4")

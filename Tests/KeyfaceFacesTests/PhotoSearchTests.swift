@@ -56,6 +56,13 @@ final class PhotoSearchTests: XCTestCase {
     let faces = tracker.process(GrayImage(width: 320, height: 240, fill: 128), time: 0)
     XCTAssertEqual(faces.count, 1, "\(faces.map(\.box))")
     XCTAssertGreaterThan(faces.first?.box.width ?? 0, 100)
+    // A large box around a face that scores clearly lower than the face inside it is the one that goes.
+    let scripted = FaceTracker(
+      estimator: LayoutEstimator(scores: [0.95, 0.7]), finder: BoxFinder(boxes: [small, big]),
+      options: TrackerOptions(smoothing: false))
+    let inner = scripted.process(GrayImage(width: 320, height: 240, fill: 128), time: 0)
+    XCTAssertEqual(inner.count, 1)
+    XCTAssertLessThan(inner.first?.box.width ?? .infinity, 100)
     // Side by side, both stay.
     finder.boxes = [FaceBox(x: 10, y: 40, width: 60, height: 60), FaceBox(x: 150, y: 40, width: 140, height: 140)]
     let apart = FaceTracker(estimator: LayoutEstimator(), finder: finder, options: TrackerOptions(smoothing: false))
@@ -103,13 +110,16 @@ private final class BoxFinder: FaceFinding {
   func detect(in image: GrayImage) -> [FaceBox] { boxes }
 }
 
-/// Says every crop is a face framed exactly as Kaggle's: the mean layout, score 0.9.
+/// Says every crop is a face framed exactly as Kaggle's: the mean layout, with `scores[c]` for the c-th crop of
+/// each batch (0.9 beyond them).
 private final class LayoutEstimator: KeypointEstimating {
   let inputSize = 96
+  let scripted: [Float]
+  init(scores: [Float] = []) { scripted = scores }
   func estimate(crops: [UInt8], count: Int, points: inout [SIMD2<Float>], scores: inout [Float]) {
     for c in 0..<count {
       for (i, p) in KaggleLayout.meanPoints.enumerated() { points[c * Keypoints.count + i] = p }
-      scores[c] = 0.9
+      scores[c] = c < scripted.count ? scripted[c] : 0.9
     }
   }
 }
