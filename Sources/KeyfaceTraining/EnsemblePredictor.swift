@@ -1,7 +1,7 @@
 import KeyfaceNN
 
 /// Several networks run over the same faces, their keypoints and face scores averaged: the bundled crop models
-/// together score 4% lower RMSE than the better one alone.
+/// together score 2% lower RMSE than the better one alone (1.374 against 1.402 px on the validation people).
 public struct EnsemblePredictor {
   /// One predictor per network, in order.
   public var members: [DatasetPredictor]
