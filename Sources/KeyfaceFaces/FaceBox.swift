@@ -28,18 +28,21 @@ public struct FaceBox: Sendable, Equatable {
   /// Area in square pixels.
   public var area: Float { width * height }
 
-  /// The share of this box's area that lies inside `other`, in 0...1.
-  public func shareInside(_ other: FaceBox) -> Float {
+  /// Area shared with `other` in square pixels, 0 when they do not overlap.
+  public func intersectionArea(_ other: FaceBox) -> Float {
     let ix = max(0, min(x + width, other.x + other.width) - max(x, other.x))
     let iy = max(0, min(y + height, other.y + other.height) - max(y, other.y))
-    return area > 0 ? ix * iy / area : 0
+    return ix * iy
+  }
+
+  /// The share of this box's area that lies inside `other`, in 0...1.
+  public func shareInside(_ other: FaceBox) -> Float {
+    area > 0 ? intersectionArea(other) / area : 0
   }
 
   /// Intersection over union with another box, 0 when they do not overlap.
   public func intersectionOverUnion(_ other: FaceBox) -> Float {
-    let ix = max(0, min(x + width, other.x + other.width) - max(x, other.x))
-    let iy = max(0, min(y + height, other.y + other.height) - max(y, other.y))
-    let intersection = ix * iy
+    let intersection = intersectionArea(other)
     let union = area + other.area - intersection
     return union > 0 ? intersection / union : 0
   }

@@ -12,9 +12,7 @@ struct Eval: ParsableCommand {
   @Option(help: "CSV with 30 keypoint columns and Image (plain or .gz).")
   var data: String
 
-  @Option(
-    help: "Model file (.safetensors); give it several times to average their predictions. Default: the two bundled crop models, averaged.")
-  var model: [String] = []
+  @OptionGroup var crops: CropModelOptions
 
   @Flag(help: "Print one JSON object {\"rmse\", \"per_keypoint\", \"count\", \"faces\"} on stdout instead of a table.")
   var json = false
@@ -37,8 +35,6 @@ struct Eval: ParsableCommand {
   @Option(help: "BLAS threads (default: all cores).")
   var threads: Int?
 
-  @OptionGroup var flip: FlipAverageOption
-
   func validate() throws {
     if let sheet { try ReplaceableFile.check(sheet, option: "--sheet") }
     if valOnly && valGroups == nil { throw ValidationError("--val-only needs --val-groups") }
@@ -51,7 +47,7 @@ struct Eval: ParsableCommand {
 
   func run() throws {
     if let threads { Network.setThreads(threads) }
-    let networks = try model.isEmpty ? BundledModel.cropEnsemble.map(Network.bundled) : model.map(Network.init(file:))
+    let networks = try crops.networks()
     let faces = try KaggleDataset(contentsOf: data)
     guard faces.hasKeypoints else { throw TrainingError("\(data): no keypoint columns to score against") }
     var rows = Array(0..<faces.count)
@@ -65,7 +61,7 @@ struct Eval: ParsableCommand {
     }
     guard !rows.isEmpty else { throw TrainingError("\(data): no faces to score") }
 
-    let predictor = EnsemblePredictor(networks: networks, flipAverage: flip.flipAverage)
+    let predictor = crops.predictor(networks)
     let predicted = predictor.predict(faces, indices: rows).coordinates
     var errors = KeypointErrors()
     let n = KaggleDataset.coordinateCount

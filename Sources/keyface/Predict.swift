@@ -18,14 +18,10 @@ struct Predict: ParsableCommand {
   @Option(help: "Where to write the submission CSV (written atomically).")
   var out: String
 
-  @Option(
-    help: "Model file (.safetensors); give it several times to average their predictions. Default: the two bundled crop models, averaged.")
-  var model: [String] = []
+  @OptionGroup var crops: CropModelOptions
 
   @Option(help: "BLAS threads (default: all cores).")
   var threads: Int?
-
-  @OptionGroup var flip: FlipAverageOption
 
   func validate() throws {
     try ReplaceableFile.check(out, option: "--out")
@@ -34,11 +30,11 @@ struct Predict: ParsableCommand {
 
   func run() throws {
     if let threads { Network.setThreads(threads) }
-    let networks = try model.isEmpty ? BundledModel.cropEnsemble.map(Network.bundled) : model.map(Network.init(file:))
+    let networks = try crops.networks()
     let test = try KaggleDataset(contentsOf: data)
     guard test.count > 0 else { throw TrainingError("\(data): no faces") }
     let submission = try KaggleSubmission(lookupPath: lookup)
-    let predictor = EnsemblePredictor(networks: networks, flipAverage: flip.flipAverage)
+    let predictor = crops.predictor(networks)
     let predicted = predictor.predict(test).coordinates
     let text = try submission.csv(test: test, predicted: predicted)
     do {
