@@ -89,7 +89,11 @@ public final class FaceTracker {
     var lost = false
     // 1. Follow the faces of the previous frame from their keypoints.
     if !tracks.isEmpty {
-      var transforms = tracks.map { reframe($0.points) ?? $0.transform }
+      let before = tracks.map(\.points)
+      var transforms = tracks.map { track in
+        reframe(options.motionPrediction ? track.motion.predict(track.points, at: time) : track.points)
+          ?? track.transform
+      }
       let passes = max(1, options.trackingPasses)
       for pass in 0..<passes {
         if pass > 0 { transforms = (0..<tracks.count).map { reframe(tracks[$0].points) ?? transforms[$0] } }
@@ -100,17 +104,18 @@ public final class FaceTracker {
           tracks[i].transform = transforms[i]
         }
       }
-      let before = tracks.count
+      for i in tracks.indices { tracks[i].motion.update(from: before[i], to: tracks[i].points, at: time) }
+      let countBefore = tracks.count
       let limits = FaceTracker.plausibleBoxes(width: image.width, height: image.height)
       tracks.removeAll { track in
         !(track.score >= options.minTrackScore) || !limits(box(of: track.points))
       }
-      lost = tracks.count < before
+      lost = tracks.count < countBefore
       removeDuplicateTracks()
     }
     // 2. Look for new faces: first those found in the background in an earlier frame, then this frame's.
     frameIndex += 1
-    if let p = pending, p.applyAt <= frameIndex { applyPending(image) }
+    if let p = pending, p.applyAt <= frameIndex { applyPending(image, time: time) }
     framesSinceDetection += 1
     // While no face is tracked the detector looks four times as often: a face entering an empty scene should
     // not wait a second to be found, and such frames cost nothing else.
@@ -129,8 +134,8 @@ public final class FaceTracker {
           p.done.signal()
         }
       } else {
-        if pending != nil { applyPending(image) }
-        addDetections(finder.detect(in: image), image: image)
+        if pending != nil { applyPending(image, time: time) }
+        addDetections(finder.detect(in: image), image: image, time: time)
         removeDuplicateTracks()
       }
     }
@@ -156,11 +161,11 @@ public final class FaceTracker {
   }
 
   /// Waits for the background detection and adds its faces, cropped from the current frame.
-  private func applyPending(_ image: GrayImage) {
+  private func applyPending(_ image: GrayImage, time: Double) {
     guard let p = pending else { return }
     p.done.wait()
     pending = nil
-    addDetections(p.boxes, image: image)
+    addDetections(p.boxes, image: image, time: time)
     removeDuplicateTracks()
   }
 
@@ -186,7 +191,7 @@ public final class FaceTracker {
       tracks = [
         Track(
           id: 0, points: raw, score: result.scores[0], transform: t,
-          smoother: makeSmoother())
+          smoother: makeSmoother(), motion: MotionPrediction(time: time))
       ]
     }
     tracks[0].points = raw
@@ -199,7 +204,7 @@ public final class FaceTracker {
 
   // MARK: - Detection
 
-  private func addDetections(_ boxes: [FaceBox], image: GrayImage) {
+  private func addDetections(_ boxes: [FaceBox], image: GrayImage, time: Double) {
     let existing = tracks.map { box(of: $0.points) }
     let fresh = boxes.filter { b in
       b.width > 0 && b.height > 0
@@ -266,7 +271,7 @@ public final class FaceTracker {
       tracks.append(
         Track(
           id: nextID, points: candPoints[i], score: candScores[i],
-          transform: transforms[i], smoother: smoother))
+          transform: transforms[i], smoother: smoother, motion: MotionPrediction(time: time)))
       nextID += 1
     }
   }

@@ -10,4 +10,6 @@ struct Track {
   var transform: CropTransform
   /// Filters for the reported keypoints.
   var smoother: KeypointSmoother
+  /// How the face moves, to frame the next crop where the face will be.
+  var motion: MotionPrediction
 }

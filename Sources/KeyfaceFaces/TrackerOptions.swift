@@ -17,6 +17,9 @@ public struct TrackerOptions: Sendable {
   public var detectionPasses: Int
   /// Network passes on a tracked face, each re-framed from the previous keypoints, e.g. 1.
   public var trackingPasses: Int
+  /// Frame a tracked face's crop where its motion over the last frames says it will be (`MotionPrediction`),
+  /// rather than where it was.
+  public var motionPrediction: Bool
   /// Re-framed crops turn a tilted head by the part of its roll beyond this many degrees, so it stays within
   /// the tilts the network was trained on (Kaggle's crops are not rotated; training adds up to 10°); 0 turns
   /// every head upright, infinity never rotates.
@@ -36,7 +39,7 @@ public struct TrackerOptions: Sendable {
   public init(
     maxFaces: Int? = nil, detectEvery: Int = 30, smoothing: Bool = true, fullFrame: Bool = false,
     minTrackScore: Float = 0.5, minDetectionScore: Float = 0.5, detectionPasses: Int = 3,
-    trackingPasses: Int = 1, rollKept: Float = 10, overlapThreshold: Float = 0.3,
+    trackingPasses: Int = 1, motionPrediction: Bool = true, rollKept: Float = 10, overlapThreshold: Float = 0.3,
     shapeFilter: OneEuroFilter = TrackerOptions.defaultShapeFilter,
     poseFilter: OneEuroFilter = TrackerOptions.defaultPoseFilter, backgroundDetection: Bool = true
   ) {
@@ -48,6 +51,7 @@ public struct TrackerOptions: Sendable {
     self.minDetectionScore = minDetectionScore
     self.detectionPasses = detectionPasses
     self.trackingPasses = trackingPasses
+    self.motionPrediction = motionPrediction
     self.rollKept = rollKept
     self.overlapThreshold = overlapThreshold
     self.shapeFilter = shapeFilter

@@ -18,6 +18,8 @@ struct Train: ParsableCommand {
   enum ArchitectureChoice: String, ExpressibleByArgument, CaseIterable {
     case seed, keyface
     case keyfaceDeep = "keyface-deep"
+    case keyfaceBN = "keyface-bn"
+    case keyfaceDeepBN = "keyface-deep-bn"
   }
 
   @Option(help: "Training CSV with 30 keypoint columns and Image (Kaggle's training.csv, plain or .gz).")
@@ -26,7 +28,7 @@ struct Train: ParsableCommand {
   @Option(help: "Where to save the model (.safetensors); written atomically after each improving epoch.")
   var out: String
 
-  @Option(help: "Network: 'seed' (the Keras notebook's CNN), 'keyface' (the bundled models', with a face score) or 'keyface-deep' (keyface with a second 128-channel convolution).")
+  @Option(help: "Network: 'seed' (the Keras notebook's CNN), 'keyface' (the bundled models', with a face score), 'keyface-deep' (keyface with a second 128-channel convolution), 'keyface-bn' and 'keyface-deep-bn' (the same with batch normalisation).")
   var arch: ArchitectureChoice = .keyface
 
   @Option(help: "Passes over the training faces (default: 20 for seed, 60 for the others).")

@@ -30,6 +30,24 @@ final class NetworkTests: XCTestCase {
     XCTAssertTrue(Network(architecture: tinyArchitecture, seed: 1).buffers.contains { $0.name == "bn1.running_mean" })
   }
 
+  /// The batch-normalised presets are their plain namesakes with a batch norm after each convolution; the
+  /// output shapes are unchanged.
+  func testBatchNormPresetsFollowEveryConvolution() throws {
+    for (plain, normed) in [(Architecture.keyface, Architecture.keyfaceBN), (.keyfaceDeep, .keyfaceDeepBN)] {
+      XCTAssertEqual(Architecture.presets[normed.name], normed)
+      XCTAssertEqual(normed.layers.filter { $0 == .batchNorm }.count, plain.layers.filter {
+        if case .conv = $0 { return true } else { return false }
+      }.count)
+      for (index, layer) in normed.layers.enumerated() {
+        if case .conv = layer { XCTAssertEqual(normed.layers[index + 1], .batchNorm) }
+      }
+      XCTAssertEqual(normed.layers.filter { $0 != .batchNorm }, plain.layers)
+      XCTAssertEqual(try normed.shapes().last, try plain.shapes().last)
+      let network = Network(architecture: normed, seed: 1)
+      XCTAssertTrue(network.buffers.contains { $0.name == "bn4.running_var" })
+    }
+  }
+
   func testInvalidArchitecturesAreRejected() {
     var noFlatten = tinyArchitecture
     noFlatten.layers.removeAll { $0 == .flatten }

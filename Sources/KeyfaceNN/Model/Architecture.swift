@@ -93,8 +93,30 @@ public struct Architecture: Codable, Equatable {
     ],
     outputCount: 31, inputScale: 1.0 / 255.0, inputOffset: 0, targetCenter: 48, targetScale: 48)
 
+  /// `keyface` with batch normalisation after every convolution: steadier, faster training of the same layout
+  /// (the same recipe reaches a lower error in fewer epochs). The normalisation folds into the convolutions at
+  /// inference, so it costs nothing there.
+  public static let keyfaceBN = keyface.withBatchNorm(named: "keyface-bn")
+
+  /// `keyface-deep` with batch normalisation after every convolution.
+  public static let keyfaceDeepBN = keyfaceDeep.withBatchNorm(named: "keyface-deep-bn")
+
+  /// This architecture with a batch normalisation after every convolution, named `name`.
+  public func withBatchNorm(named name: String) -> Architecture {
+    var copy = self
+    copy.name = name
+    copy.layers = layers.flatMap { layer -> [LayerSpec] in
+      if case .conv = layer { return [layer, .batchNorm] }
+      return [layer]
+    }
+    return copy
+  }
+
   /// The presets by name.
-  public static let presets: [String: Architecture] = ["seed": seed, "keyface": keyface, "keyface-deep": keyfaceDeep]
+  public static let presets: [String: Architecture] = [
+    "seed": seed, "keyface": keyface, "keyface-deep": keyfaceDeep, "keyface-bn": keyfaceBN,
+    "keyface-deep-bn": keyfaceDeepBN,
+  ]
 
   /// Per-sample output shape of every layer, starting with the input `[C, H, W]`; throws if a layer does not fit
   /// its input or the last shape is not `[outputCount]`.
