@@ -39,7 +39,7 @@ let package = Package(
       dependencies: ["CBLAS"],
       resources: [
         .copy("Resources/keyface-frames.safetensors"), .copy("Resources/keyface-crops.safetensors"),
-        .copy("Resources/keyface-crops-small.safetensors"),
+        .copy("Resources/keyface-crops-partner.safetensors"),
       ],
       swiftSettings: [.unsafeFlags(["-Ounchecked"])]
     ),

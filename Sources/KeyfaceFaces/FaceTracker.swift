@@ -97,7 +97,8 @@ public final class FaceTracker {
       let passes = max(1, options.trackingPasses)
       for pass in 0..<passes {
         if pass > 0 { transforms = (0..<tracks.count).map { reframe(tracks[$0].points) ?? transforms[$0] } }
-        let result = predict(image, transforms)
+        // With several passes the last one is the refiner's, on a crop framed from this frame's keypoints.
+        let result = predict(image, transforms, with: passes > 1 && pass == passes - 1 ? refiner : estimator)
         for i in tracks.indices {
           tracks[i].points = result.points[i]
           tracks[i].score = result.scores[i]

@@ -26,23 +26,23 @@ public final class KeypointPipeline {
   private let mirrored: KeypointEstimating
   private let finder: FaceFinding?
   private let stillImageFinder: FaceFinding?
-  // The last detection pass on still images, made on the first one (see `init(estimator:...)`).
-  private let makeStillImageRefiner: (() -> KeypointEstimating?)?
-  private let stillImageRefiner = LockedValue<(plain: KeypointEstimating, mirrored: KeypointEstimating)??>(nil)
+  // The network of a face's last pass when refining, made on first use (see `init(estimator:...)`).
+  private let makeRefiner: (() -> KeypointEstimating?)?
+  private let refiner = LockedValue<(plain: KeypointEstimating, mirrored: KeypointEstimating)??>(nil)
 
   /// Creates a pipeline from a keypoint estimator and a face finder (nil only with `fullFrame`);
   /// `stillImageFinder`, when given, searches still images instead (time matters less there), and
-  /// `stillImageRefiner`, when given, is called once, on the first still image, for the network of the last
-  /// detection pass on still images (see `FaceTracker`).
+  /// `refiner`, when given, is called once, on the first input that `options.refine` applies to, for the
+  /// network of a face's last pass (see `FaceTracker`).
   public init(
     estimator: KeypointEstimating, finder: FaceFinding?, stillImageFinder: FaceFinding? = nil,
-    stillImageRefiner: (() -> KeypointEstimating?)? = nil, options: PipelineOptions
+    refiner: (() -> KeypointEstimating?)? = nil, options: PipelineOptions
   ) {
     self.estimator = estimator
     mirrored = FlipAveragingEstimator(estimator)
     self.finder = finder
     self.stillImageFinder = stillImageFinder
-    makeStillImageRefiner = stillImageRefiner
+    makeRefiner = refiner
     self.options = options
   }
 
@@ -73,10 +73,11 @@ public final class KeypointPipeline {
     }
     Network.setThreads(max(0, threads))
     let predictor = KeypointPredictor(network: network, maxBatch: 8)
-    // Photos: the last pass averages this network with the bundled crop models (trained on crops framed exactly
-    // as Kaggle's, as a re-framed crop is): on the validation people's photos failures 5.2% -> 4.5% before the
-    // close-up search (frame model alone against it with one crop model). Loaded on the first photo only.
-    let stillImageRefiner: (() -> KeypointEstimating?)? =
+    // Refining (photos by default): the last pass averages this network with the bundled crop models (trained
+    // on crops framed exactly as Kaggle's, as a re-framed crop is): on the validation people's photos failures
+    // 5.2% -> 4.5% before the close-up search (frame model alone against it with one crop model). Loaded on
+    // first use only.
+    let refiner: (() -> KeypointEstimating?)? =
       modelPath != nil
       ? nil
       : {
@@ -108,7 +109,7 @@ public final class KeypointPipeline {
     }
     self.init(
       estimator: predictor, finder: finder, stillImageFinder: stillImageFinder,
-      stillImageRefiner: stillImageRefiner, options: options)
+      refiner: refiner, options: options)
   }
 
   /// Processes `inputs` one after another into `sink`, then finishes it (or aborts it when nothing was
@@ -136,11 +137,11 @@ public final class KeypointPipeline {
     return summaries
   }
 
-  /// The still-image refiner and its flip-averaging wrapper, made on first use; nil without one.
-  private func stillImageRefiners() -> (plain: KeypointEstimating, mirrored: KeypointEstimating)? {
-    stillImageRefiner.withLock { cached in
+  /// The refiner and its flip-averaging wrapper, made on first use; nil without one.
+  private func refiners() -> (plain: KeypointEstimating, mirrored: KeypointEstimating)? {
+    refiner.withLock { cached in
       if let made = cached { return made }
-      let made = makeStillImageRefiner?().map { (plain: $0, mirrored: FlipAveragingEstimator($0) as KeypointEstimating) }
+      let made = makeRefiner?().map { (plain: $0, mirrored: FlipAveragingEstimator($0) as KeypointEstimating) }
       cached = .some(made)
       return made
     }
@@ -167,9 +168,11 @@ public final class KeypointPipeline {
       duration: reader.duration, isStillImage: reader.isStillImage)
     var trackerOptions = options.tracker
     trackerOptions.detectEvery = options.detectEvery ?? max(1, Int((reader.frameRate ?? 30).rounded()))
-    let flip =
-      options.flipAverage == .on || (options.flipAverage == .stillImages && reader.isStillImage)
-    let refiner = reader.isStillImage ? stillImageRefiners() : nil
+    func applies(_ when: WhenToApply) -> Bool { when == .on || (when == .stillImages && reader.isStillImage) }
+    let flip = applies(options.flipAverage)
+    let refiner = applies(options.refine) ? refiners() : nil
+    // Refined video: every tracked face gets a second pass, on a crop re-framed from the first pass's keypoints.
+    if refiner != nil && !reader.isStillImage { trackerOptions.trackingPasses = max(2, trackerOptions.trackingPasses) }
     let tracker = FaceTracker(
       estimator: flip ? mirrored : estimator, refiner: refiner.map { flip ? $0.mirrored : $0.plain },
       finder: reader.isStillImage ? stillImageFinder ?? finder : finder, options: trackerOptions)

@@ -15,7 +15,8 @@ public struct TrackerOptions: Sendable {
   /// Network passes on a newly detected face: the first on the detector's box, the others re-framed from
   /// the previous pass's keypoints, e.g. 3 (a third pass: failures on photos 5.8% -> 5.2%).
   public var detectionPasses: Int
-  /// Network passes on a tracked face, each re-framed from the previous keypoints, e.g. 1.
+  /// Network passes on a tracked face, each re-framed from the previous keypoints, e.g. 1; with more than one,
+  /// the last is the refiner's (see `FaceTracker.init`).
   public var trackingPasses: Int
   /// Frame a tracked face's crop where its motion over the last frames says it will be (`MotionPrediction`),
   /// rather than where it was.

@@ -41,6 +41,27 @@ final class FaceTrackerTests: XCTestCase {
     XCTAssertLessThan(estimator.crops, 40 + 2 * 4 + 1)
   }
 
+  /// Refined tracking: every tracked frame gets a second pass, by the refiner, on a crop re-framed from the
+  /// first pass's keypoints; the refiner also takes a new face's last detection pass.
+  func testRefinedTrackingGivesTheLastPassToTheRefiner() {
+    let estimator = DiscEstimator(), refiner = DiscEstimator()
+    var options = TrackerOptions(detectEvery: 100, smoothing: false, backgroundDetection: false)
+    options.detectionPasses = 2
+    options.trackingPasses = 2
+    let finder = CountingFinder()
+    let tracker = FaceTracker(estimator: estimator, refiner: refiner, finder: finder, options: options)
+    for t in 0..<20 {
+      let face = movingFace(t)
+      finder.faces = [face]
+      let results = tracker.process(SyntheticFace.render([face], width: 320, height: 240), time: Double(t) / 30)
+      XCTAssertEqual(results.count, 1, "frame \(t)")
+      XCTAssertLessThan(maxError(results[0].keypoints, face.keypoints), 1.0, "frame \(t)")
+    }
+    // Frame 0: the detector's box (estimator), then the refiner; frames 1-19: one pass each.
+    XCTAssertEqual(estimator.crops, 1 + 19)
+    XCTAssertEqual(refiner.crops, 1 + 19)
+  }
+
   /// Periodic looks beside a tracked face use the finder's quick search, in the background; the first look (no
   /// face tracked yet) uses the full one. A second face found by a quick look joins with the next id.
   func testLooksBesideTrackedFacesAreQuick() {

@@ -106,8 +106,8 @@ final class KeypointPipelineTests: XCTestCase {
     XCTAssertEqual(errors.map(\.message), ["disk full"])
   }
 
-  func testFaceOnSyntheticClipIsTrackedThroughThePipeline() throws {
-    // A moving disc encoded to video: the pipeline (decode, track, output) follows it with one id.
+  /// A disc moving right across 30 frames, encoded losslessly; returns the clip and the disc of each frame.
+  func makeDiscClip() throws -> (path: String, truths: [SyntheticFace]) {
     let path = directory.appendingPathComponent("disc.mkv").path
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
@@ -126,6 +126,38 @@ final class KeypointPipelineTests: XCTestCase {
     }
     try pipe.fileHandleForWriting.close()
     process.waitUntilExit()
+    return (path, truths)
+  }
+
+  /// `refine: .on` gives every tracked frame of a video a pass by the refiner; the default keeps video to the
+  /// frame network and never makes the refiner.
+  func testRefineOnVideoUsesTheRefinerEveryFrame() throws {
+    let (path, truths) = try makeDiscClip()
+    for when in [WhenToApply.stillImages, .on] {
+      let finder = CountingFinder()
+      finder.locate = true
+      let refiner = DiscEstimator()
+      var made = 0
+      let sink = CollectingSink()
+      KeypointPipeline(
+        estimator: DiscEstimator(), finder: finder, refiner: { made += 1; return refiner },
+        options: PipelineOptions(tracker: TrackerOptions(smoothing: false), refine: when)
+      ).run(inputs: [path, path], sink: sink)
+      XCTAssertEqual(sink.results.count, 60)
+      XCTAssertEqual(made, when == .on ? 1 : 0, "made once, on first use")
+      // Refined: one detection pass and 29 tracked frames per clip.
+      XCTAssertEqual(refiner.crops, when == .on ? 2 * 30 : 0)
+      for (r, truth) in zip(sink.results, truths + truths) {
+        XCTAssertEqual(r.faces.count, 1)
+        let error = zip(r.faces[0].keypoints, truth.keypoints).map { (($0 - $1) * ($0 - $1)).sum().squareRoot() }
+        XCTAssertLessThan(error.max()!, 1.0)
+      }
+    }
+  }
+
+  func testFaceOnSyntheticClipIsTrackedThroughThePipeline() throws {
+    // A moving disc encoded to video: the pipeline (decode, track, output) follows it with one id.
+    let (path, truths) = try makeDiscClip()
     let finder = CountingFinder()
     finder.locate = true
     let sink = CollectingSink()

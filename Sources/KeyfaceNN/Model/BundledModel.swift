@@ -5,14 +5,15 @@
 /// frames and photos are framed from a detector's box or from keypoints the network itself predicted, so they
 /// vary far more, and a network trained with strong shift, scale and rotation jitter follows them better.
 public enum BundledModel: String, CaseIterable, Sendable {
-  /// For faces in frames and photos (`keyface run`, `keyface batch`).
+  /// For faces in frames and photos (`keyface run`, `keyface batch`): the `keyface-bn` architecture.
   case frames = "keyface-frames"
   /// For Kaggle-format 96x96 crops (`keyface eval`, `keyface predict`), and for the last pass on photos: the
-  /// `keyface-deep` architecture.
+  /// `keyface-deep-bn` architecture.
   case crops = "keyface-crops"
-  /// A second crop model, of the `keyface` architecture, averaged with `crops`.
-  case cropsSmall = "keyface-crops-small"
+  /// A second crop model, of the `keyface-deep` architecture (no batch norm), averaged with `crops`: trained
+  /// apart, its errors differ enough for the average to beat either.
+  case cropsPartner = "keyface-crops-partner"
 
   /// The crop models `keyface eval` and `keyface predict` average by default.
-  public static let cropEnsemble: [BundledModel] = [.crops, .cropsSmall]
+  public static let cropEnsemble: [BundledModel] = [.crops, .cropsPartner]
 }
