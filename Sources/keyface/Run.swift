@@ -88,6 +88,9 @@ struct Run: ParsableCommand {
     }
     if inputs.filter({ $0 == "-" }).count > 1 { throw ValidationError("Standard input (-) can be read only once.") }
     if let maxFaces, maxFaces < 1 { throw ValidationError("--max-faces must be 1 or more.") }
+    if refine == .on && model.modelPath != nil {
+      throw ValidationError("--refine on averages the bundled models; it cannot be combined with --model.")
+    }
     if let detectEvery, detectEvery < 1 { throw ValidationError("--detect-every must be 1 or more.") }
     if let crf, !(0...51).contains(crf) { throw ValidationError("--crf must be between 0 and 51.") }
     if video == nil && (!draw.isEmpty || crf != nil || preset != nil) {

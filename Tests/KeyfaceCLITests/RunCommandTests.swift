@@ -103,6 +103,7 @@ final class RunCommandTests: XCTestCase {
     for arguments in [
       [clip.path, clip.path, "--video", "out.mp4"], [clip.path, "--max-faces", "0"], [clip.path, "--draw", "box"],
       [clip.path, "--video", "o.mp4", "--draw", "boxes"], [clip.path, "--crf", "99", "--video", "o.mp4"],
+      [clip.path, "--refine", "on", "--model", clip.path], [clip.path, "--refine", "always"],
     ] {
       let result = try run(arguments)
       XCTAssertNotEqual(result.status, 0, "\(arguments)")
