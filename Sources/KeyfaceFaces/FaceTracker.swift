@@ -1,5 +1,6 @@
 // Finds and follows faces through the frames of one source, as MediaPipe's face mesh does: a face found in
-// one frame is cropped in the next from its previous keypoints, without running the detector. The detector
+// one frame is cropped in the next from its previous keypoints, moved by its recent motion (`MotionPrediction`),
+// without running the detector. The detector
 // runs on the first frame, every `detectEvery` frames, and on a frame where a face was lost. New detections
 // that overlap a tracked face are ignored; the others go through the network on the detector's box, then on
 // crops re-framed from their own keypoints, and become tracks when the network's score says "face".
