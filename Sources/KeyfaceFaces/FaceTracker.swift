@@ -1,9 +1,9 @@
 // Finds and follows faces through the frames of one source, as MediaPipe's face mesh does: a face found in
 // one frame is cropped in the next from its previous keypoints, moved by its recent motion (`MotionPrediction`),
-// without running the detector. The detector
-// runs on the first frame, every `detectEvery` frames, and on a frame where a face was lost. New detections
-// that overlap a tracked face are ignored; the others go through the network on the detector's box, then on
-// crops re-framed from their own keypoints, and become tracks when the network's score says "face".
+// without running the detector. The detector runs on the first frame, every `detectEvery` frames, and on a
+// frame where a face was lost. New detections that overlap a tracked face are ignored; the others go through
+// the network on the detector's box, then on crops re-framed from their own keypoints, and become tracks when
+// the network's score says "face".
 // A track whose score falls below `minTrackScore` is dropped, so scene cuts leave no ghost faces.
 // The periodic detection can run on another thread (`backgroundDetection`): its boxes are used a fixed number
 // of frames later, so the output never depends on timing; the first frame and a frame where a face was lost

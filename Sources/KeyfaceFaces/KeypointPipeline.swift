@@ -172,7 +172,9 @@ public final class KeypointPipeline {
     let flip = applies(options.flipAverage)
     let refiner = applies(options.refine) ? refiners() : nil
     // Refined video: every tracked face gets a second pass, on a crop re-framed from the first pass's keypoints.
-    if refiner != nil && !reader.isStillImage { trackerOptions.trackingPasses = max(2, trackerOptions.trackingPasses) }
+    if refiner != nil && !reader.isStillImage {
+      trackerOptions.trackingPasses = max(2, trackerOptions.trackingPasses)
+    }
     let tracker = FaceTracker(
       estimator: flip ? mirrored : estimator, refiner: refiner.map { flip ? $0.mirrored : $0.plain },
       finder: reader.isStillImage ? stillImageFinder ?? finder : finder, options: trackerOptions)
