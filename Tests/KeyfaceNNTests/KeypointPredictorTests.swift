@@ -87,6 +87,40 @@ final class KeypointPredictorTests: XCTestCase {
     XCTAssertEqual(scores, [1, 1, 1])
   }
 
+  /// A valid convolution with an odd output plane before a 2x2 pooling (keyface's 45 x 45 second layer): the
+  /// Winograd step skips the row and column the pooling drops and pools itself; same result as the network.
+  func testOddPlaneBeforePoolingMatchesNetwork() {
+    let architecture = Architecture(
+      name: "odd", inputSize: 14, inputChannels: 1,
+      layers: [
+        .conv(out: 3, kernel: 3, stride: 1, padding: 1), .relu, .maxPool(size: 2),
+        .conv(out: 4, kernel: 3, stride: 1, padding: 0), .batchNorm, .relu, .maxPool(size: 2),
+        .flatten, .linear(out: 31),
+      ],
+      outputCount: 31, inputScale: 1.0 / 255.0, inputOffset: 0, targetCenter: 7, targetScale: 7)
+    XCTAssertEqual(try architecture.shapes()[4], [4, 5, 5])
+    let network = Network(architecture: architecture, seed: 5)
+    _ = network.forward(Tensor(shape: [4, 1, 14, 14], data: GradientCheck.random(784, seed: 2, range: 2)), training: true)
+    let crops: [UInt8] = (0..<5 * 196).map { (i: Int) -> UInt8 in UInt8((i * 53 + 11) % 256) }
+    let expected = network.forward(Tensor(shape: [5, 1, 14, 14], data: crops.map { Float($0) / 255 }), training: false)
+    for batch in [1, 5] {
+      let predictor = KeypointPredictor(network: network, maxBatch: batch)
+      var points = [SIMD2<Float>](repeating: .zero, count: 5 * 15)
+      var scores = [Float](repeating: 0, count: 5)
+      crops.withUnsafeBufferPointer { c in
+        points.withUnsafeMutableBufferPointer { p in
+          scores.withUnsafeMutableBufferPointer { s in predictor.predict(crops: c, count: 5, points: p, scores: s) }
+        }
+      }
+      for i in 0..<5 * 15 {
+        let output: Int = (i / 15) * 31 + 2 * (i % 15)
+        let x: Float = expected.data[output] * 7 + 7, y: Float = expected.data[output + 1] * 7 + 7
+        XCTAssertEqual(points[i].x, x, accuracy: 1e-4)
+        XCTAssertEqual(points[i].y, y, accuracy: 1e-4)
+      }
+    }
+  }
+
   func testModelWithoutScoreOutputScoresOne() {
     let network = Network(architecture: .seed.withInputSize(24), seed: 1)
     let (points, score) = KeypointPredictor(network: network, maxBatch: 1).predict(crop: [UInt8](repeating: 0, count: 576))

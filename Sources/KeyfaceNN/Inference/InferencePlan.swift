@@ -1,6 +1,7 @@
 // The inference engine behind KeypointPredictor. A network is compiled into steps that run in channel-major
 // (C, N, H, W) layout: a convolution's GEMM output (OC, N*OH*OW) is then already the next layer's input, with no
-// scatter pass. Batch norm is folded into the preceding convolution; 3x3 stride-1 convolutions run as Winograd
+// scatter pass. Batch norm is folded into the preceding convolution; a first layer (one input channel) followed
+// by a 2x2 max pool runs as im2col with the pool fused in; other 3x3 stride-1 convolutions run as Winograd
 // F(2x2) or F(4x4) and absorb a following 2x2 max pool; each ReLU is deferred to the step that reads its output
 // (im2col, Winograd input copy, pooling, flatten or the next linear layer), where it costs nothing extra; dropout
 // vanishes. All buffers are sized for `maxBatch` at compile time, so running the plan does not allocate.
@@ -26,8 +27,6 @@ final class InferencePlan {
     var shape = network.shapes[0]
     var pendingReLU = false
     var index = 0
-    // The im2col twin of the last convolution when it reads one channel (see SmallBatchConvPoolStep).
-    var singleChannelConv: ConvStep?
     func nextIs(_ spec: LayerSpec) -> Bool { index < specs.count && specs[index] == spec }
     func add(_ step: InferenceStep) {
       step.reluInput = pendingReLU
@@ -40,7 +39,6 @@ final class InferencePlan {
       index += 1
       switch layer {
       case let conv as Conv2d:
-        singleChannelConv = nil
         var weight = conv.weight.value.data
         var bias = conv.bias.value.data
         if nextIs(.batchNorm), let norm = network.layers[index] as? BatchNorm2d {
@@ -52,15 +50,28 @@ final class InferencePlan {
             bias[o] = bias[o] * scale[o] + shift[o]
           }
         }
-        if InferencePlan.useWinograd && WinogradConvStep.supports(kernel: conv.kernelSize, stride: conv.stride, padding: conv.padding) {
-          if shape[0] == 1 {
-            singleChannelConv = ConvStep(
+        // Before a 2x2 pooling (after its ReLU, if any)?
+        let pools =
+          nextIs(.maxPool(size: 2)) || (nextIs(.relu) && index + 1 < specs.count && specs[index + 1] == .maxPool(size: 2))
+        if pools && shape[0] == 1 {
+          // A first layer: im2col with the pooling fused in (see ConvPoolStep); the pooling spec is skipped below.
+          add(
+            ConvPoolStep(
               inputShape: shape, outputChannels: conv.outputChannels, kernel: conv.kernelSize, stride: conv.stride,
-              padding: conv.padding, weight: weight, bias: bias)
+              padding: conv.padding, weight: weight, bias: bias))
+          if nextIs(.relu) {
+            index += 1
+            pendingReLU = true
           }
+          index += 1
+          continue
+        }
+        if InferencePlan.useWinograd && WinogradConvStep.supports(kernel: conv.kernelSize, stride: conv.stride, padding: conv.padding) {
+          // An odd last output row or column would be pooled away: the step skips it, so it can take the pooling over.
           add(
             WinogradConvStep(
-              inputShape: shape, outputChannels: conv.outputChannels, weight: weight, bias: bias, padding: conv.padding))
+              inputShape: shape, outputChannels: conv.outputChannels, weight: weight, bias: bias, padding: conv.padding,
+              evenOutput: pools))
         } else {
           add(
             ConvStep(
@@ -87,11 +98,6 @@ final class InferencePlan {
         {
           winograd.fusePool()
           shape = winograd.outputShape
-          if let single = singleChannelConv, single.outputShape[1] / 2 == shape[1], single.outputShape[2] / 2 == shape[2] {
-            let step = SmallBatchConvPoolStep(conv: single, winograd: winograd)
-            step.reluInput = winograd.reluInput
-            steps[steps.count - 1] = step
-          }
         } else {
           add(MaxPoolStep(inputShape: shape, size: pool.size))
         }

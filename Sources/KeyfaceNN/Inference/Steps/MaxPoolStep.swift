@@ -46,7 +46,7 @@ final class MaxPoolStep: InferenceStep {
 
   /// y[i] = max(floor, r0[2i], r0[2i+1], r1[2i], r1[2i+1]) for i in 0..<count.
   @inline(__always)
-  private static func pool2(
+  static func pool2(
     _ r0: UnsafePointer<Float>, _ r1: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ count: Int,
     floor: Float
   ) {

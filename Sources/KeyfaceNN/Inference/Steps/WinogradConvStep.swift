@@ -8,7 +8,8 @@
 final class WinogradConvStep: InferenceStep {
   let channels: Int  // C (32)
   let outputChannels: Int  // OC (64)
-  let height: Int, width: Int  // output plane (24); the input is (height + 2 - 2 * padding) square-wise
+  let height: Int, width: Int  // output plane (24); the input is (height + 2 - 2 * padding) square-wise, less an
+  // odd last row or column with `evenOutput`
   let inputHeight: Int, inputWidth: Int  // 24 with padding 1, 26 with padding 0
   let padding: Int  // 1 ('same') or 0 ('valid')
   /// Planes are channel-major (C, N, H, W) as in the inference plan; false: NCHW as in training.
@@ -51,17 +52,20 @@ final class WinogradConvStep: InferenceStep {
     height % 4 == 0 && width % 16 == 0 && height >= 8 ? 4 : 2
   }
 
+  /// `evenOutput` drops an odd last output row or column (as a following 2x2 floor pooling would), so that the
+  /// pooling can be fused in and the dropped row and column are never computed.
   init(
     inputShape: [Int], outputChannels: Int, weight: [Float], bias: [Float], tile: Int? = nil, padding: Int = 1,
-    channelMajor: Bool = true
+    channelMajor: Bool = true, evenOutput: Bool = false
   ) {
     channels = inputShape[0]
     inputHeight = inputShape[1]
     inputWidth = inputShape[2]
     self.padding = padding
     self.channelMajor = channelMajor
-    height = inputHeight + 2 * padding - 2
-    width = inputWidth + 2 * padding - 2
+    let fullHeight = inputHeight + 2 * padding - 2, fullWidth = inputWidth + 2 * padding - 2
+    height = evenOutput ? fullHeight - fullHeight % 2 : fullHeight
+    width = evenOutput ? fullWidth - fullWidth % 2 : fullWidth
     self.outputChannels = outputChannels
     outputShape = [outputChannels, height, width]
     self.tile = tile ?? WinogradConvStep.tileSize(height: height, width: width)
