@@ -102,12 +102,7 @@ public struct Augmentation: Equatable {
   /// normalisation folded in). // source (96, 96) UInt8 -> output (96, 96) Float
   func warp(_ source: UnsafePointer<UInt8>, into output: UnsafeMutablePointer<Float>, gain: Float, offset: Float) {
     let side = KaggleDataset.side
-    // Photometric change and normalisation in one affine map of the grey value.
-    let a = contrast * gain
-    let b = ((1 - contrast) * 127.5 + brightness * 255) * gain + offset
-    let lo = offset
-    let hi = 255 * gain + offset
-    @inline(__always) func finish(_ v: Float) -> Float { min(max(v * a + b, min(lo, hi)), max(lo, hi)) }
+    let finish = photometric(gain: gain, offset: offset)
 
     if isGeometricIdentity {
       for y in 0..<side {
@@ -142,6 +137,60 @@ public struct Augmentation: Equatable {
         let bottom = Float(source[y1 * side + x0]) * (1 - tx) + Float(source[y1 * side + x1]) * tx
         out[x] = finish(top * (1 - ty) + bottom * ty)
         p += du
+      }
+    }
+  }
+
+  /// Photometric change and normalisation in one affine map of a 0...255 grey value, clamped to the output range.
+  private func photometric(gain: Float, offset: Float) -> (Float) -> Float {
+    let a = contrast * gain
+    let b = ((1 - contrast) * 127.5 + brightness * 255) * gain + offset
+    let lo = min(offset, 255 * gain + offset)
+    let hi = max(offset, 255 * gain + offset)
+    return { v in min(max(v * a + b, lo), hi) }
+  }
+
+  /// Like `warp(_:into:gain:offset:)`, but draws the face from the full frame it was cut from (`placement` says
+  /// where its crop lies there), so whatever the geometry moves into view is the real surroundings. Each output
+  /// pixel averages k x k bilinear samples, k about the frame pixels per crop pixel (1...4), as a large face
+  /// must be resampled; outside the frame the border pixels are repeated.
+  public func warp(
+    frame: FaceFrames.Frame, placement: FaceFrames.Placement, into output: UnsafeMutablePointer<Float>, gain: Float,
+    offset: Float
+  ) {
+    let side = KaggleDataset.side
+    let finish = photometric(gain: gain, offset: offset)
+    // Frame position (pixel-index space) of output point (u, v): origin + u * du + v * dv.
+    func map(_ p: SIMD2<Float>) -> SIMD2<Float> { placement.frame(from: inverse(p)) - SIMD2(0.5, 0.5) }
+    let origin = map(.zero)
+    let du = map(SIMD2(1, 0)) - origin
+    let dv = map(SIMD2(0, 1)) - origin
+    let stretch = max((du * du).sum(), (dv * dv).sum()).squareRoot()
+    let k = max(1, min(4, Int(stretch.rounded())))
+    let step = 1 / Float(k)
+    let norm = 1 / Float(k * k)
+    let (width, height) = (frame.width, frame.height)
+    frame.pixels.withUnsafeBufferPointer { pixels in
+      let source = pixels.baseAddress!
+      @inline(__always) func bilinear(_ p: SIMD2<Float>) -> Float {
+        let fx = p.x.rounded(.down), fy = p.y.rounded(.down)
+        let tx = p.x - fx, ty = p.y - fy
+        let ix = Int(max(min(fx, Float(width)), -1)), iy = Int(max(min(fy, Float(height)), -1))
+        let x0 = min(max(ix, 0), width - 1), x1 = min(max(ix + 1, 0), width - 1)
+        let y0 = min(max(iy, 0), height - 1), y1 = min(max(iy + 1, 0), height - 1)
+        let top = Float(source[y0 * width + x0]) * (1 - tx) + Float(source[y0 * width + x1]) * tx
+        let bottom = Float(source[y1 * width + x0]) * (1 - tx) + Float(source[y1 * width + x1]) * tx
+        return top * (1 - ty) + bottom * ty
+      }
+      for y in 0..<side {
+        for x in 0..<side {
+          var sum: Float = 0
+          for j in 0..<k {
+            let row = origin + (Float(y) + (Float(j) + 0.5) * step) * dv
+            for i in 0..<k { sum += bilinear(row + (Float(x) + (Float(i) + 0.5) * step) * du) }
+          }
+          output[y * side + x] = finish(sum * norm)
+        }
       }
     }
   }

@@ -51,7 +51,8 @@ enum BatchBuilder {
   /// Builds a batch; each sample is augmented with its own generator seeded from (seed, epoch, position).
   static func batch(
     _ samples: ArraySlice<TrainingSample>, faces: KaggleDataset, negatives: KaggleDataset?,
-    architecture: Architecture, augmentation: AugmentationOptions?, trainScore: Bool, seed: UInt64, epoch: Int
+    architecture: Architecture, augmentation: AugmentationOptions?, trainScore: Bool, seed: UInt64, epoch: Int,
+    frames: FaceFrames? = nil
   ) -> Batch {
     let count = samples.count
     let n = KaggleDataset.pixelCount
@@ -79,11 +80,21 @@ enum BatchBuilder {
         xy[j] = source.coordinates[row * k + j]
         present[j] = source.mask[row * k + j]
       }
-      source.pixels.withUnsafeBufferPointer { pixels in
+      if let frames, case .face = sample {
+        // Drawn from the full frame (see FaceFrames).
+        let placement = frames.placements[row]
         batch.input.data.withUnsafeMutableBufferPointer { out in
           augment.warp(
-            pixels.baseAddress! + row * n, into: out.baseAddress! + b * n, gain: architecture.inputScale,
-            offset: architecture.inputOffset)
+            frame: frames.frames[placement.frame], placement: placement, into: out.baseAddress! + b * n,
+            gain: architecture.inputScale, offset: architecture.inputOffset)
+        }
+      } else {
+        source.pixels.withUnsafeBufferPointer { pixels in
+          batch.input.data.withUnsafeMutableBufferPointer { out in
+            augment.warp(
+              pixels.baseAddress! + row * n, into: out.baseAddress! + b * n, gain: architecture.inputScale,
+              offset: architecture.inputOffset)
+          }
         }
       }
       xy.withUnsafeMutableBufferPointer { p in

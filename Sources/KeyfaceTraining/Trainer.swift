@@ -66,10 +66,13 @@ public final class Trainer {
   ///     loss curves beside it as `NAME.curves.svg`; nil saves nothing.
   ///   - metadata: extra `__metadata__` entries for the checkpoint.
   /// - Throws: if the checkpoint cannot be written.
+  ///   - frames: the full frames of `faces`, to draw the training crops from (see `FaceFrames`); validation
+  ///     always uses the stored crops.
   public func train(
-    faces: KaggleDataset, split: DataSplit, negatives: KaggleDataset? = nil, checkpoint: URL? = nil,
-    metadata: [String: String] = [:]
+    faces: KaggleDataset, split: DataSplit, negatives: KaggleDataset? = nil, frames: FaceFrames? = nil,
+    checkpoint: URL? = nil, metadata: [String: String] = [:]
   ) throws -> TrainingResult {
+    precondition(frames == nil || frames!.placements.count == faces.count, "Trainer: one frame placement per face")
     let architecture = network.architecture
     let trainScore = architecture.hasScore && negatives != nil && (negatives?.count ?? 0) > 0
     var negativeTraining: [Int] = []
@@ -126,7 +129,7 @@ public final class Trainer {
         let slice = order[start..<min(start + options.batchSize, order.count)]
         let batch = BatchBuilder.batch(
           slice, faces: faces, negatives: negatives, architecture: architecture, augmentation: options.augmentation,
-          trainScore: trainScore, seed: options.seed, epoch: epoch)
+          trainScore: trainScore, seed: options.seed, epoch: epoch, frames: frames)
         network.zeroGrad()
         let output = network.forward(batch.input, training: true)  // (B, outputCount)
         let (loss, dOutput) = self.loss(output, batch, architecture: architecture)

@@ -88,6 +88,12 @@ struct Train: ParsableCommand {
   @Option(help: ArgumentHelp("Start from this model's weights (same architecture) instead of random ones, to fine-tune.", valueName: "model"))
   var initialModel: String?
 
+  @Option(
+    help: ArgumentHelp(
+      "68-point landmark table of the same faces, rows aligned with --data, with its images in images/ beside it (faces68's landmarks68.csv): training crops are drawn from the full frames, so augmentation shows real surroundings instead of repeated borders. Validation uses --data's crops.",
+      valueName: "landmarks68.csv"))
+  var frames: String?
+
   @Option(help: "Stop after this many minutes, annealing the learning rate to fit (the run is then not exactly repeatable).")
   var timeBudget: Double?
 
@@ -164,7 +170,8 @@ struct Train: ParsableCommand {
       guard set.count > 0 else { throw TrainingError("\(path): no crops") }
       return set
     }
-    let augmentText = options.augmentation == nil ? "off" : "on"
+    let faceFrames = try frames.map { try LandmarkFrames.load(path: $0, faces: faces) }
+    let augmentText = (options.augmentation == nil ? "off" : "on") + (faceFrames != nil ? ", crops drawn from the frames" : "")
     printLine(
       "loaded \(faces.count) faces in \(String(format: "%.1f", Date().timeIntervalSince(started))) s: "
         + "\(split.training.count) train, \(split.validation.count) validation"
@@ -203,10 +210,11 @@ struct Train: ParsableCommand {
       "license": "Trained on research-only annotations (300-W, YouTube Faces); research use only.",
     ]
     if let negativeFaces { metadata["negatives"] = String(negativeFaces.count) }
+    if let frames { metadata["frames"] = URL(fileURLWithPath: frames).lastPathComponent }
     if let initialModel { metadata["initial_model"] = URL(fileURLWithPath: initialModel).lastPathComponent }
     let url = URL(fileURLWithPath: out)
     let result = try trainer.train(
-      faces: faces, split: split, negatives: negativeFaces, checkpoint: url, metadata: metadata)
+      faces: faces, split: split, negatives: negativeFaces, frames: faceFrames, checkpoint: url, metadata: metadata)
     let rmse = result.bestValidationRMSE.isFinite ? String(format: "%.3f px", result.bestValidationRMSE) : "n/a"
     printLine("best epoch \(result.bestEpoch), validation RMSE \(rmse); saved \(out) and \(Trainer.curvesURL(for: url).path)")
   }

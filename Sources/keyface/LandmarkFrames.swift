@@ -1,0 +1,82 @@
+// `keyface train --frames`: reads a 68-point landmark table (faces68's landmarks68.csv: image, source, identity,
+// x0, y0, ... x67, y67 per face) and decodes its images, so training can draw its crops from the full frames.
+import Dispatch
+import Foundation
+import KeyfaceMedia
+import KeyfaceTraining
+
+enum LandmarkFrames {
+  /// The 68-point indices averaged for each of the 15 keypoints, in Kaggle's order (see ../shared/data/README.md).
+  static let keypointSources: [[Int]] = [
+    Array(42...47), Array(36...41), [42], [45], [39], [36], [22], [26], [21], [17], [30], [54], [48], [51], [57],
+  ]
+
+  /// The frames of `faces`, whose rows are those of `path` in the same order; images are read from the
+  /// `images/` folder beside `path`.
+  /// - Throws: `TrainingError` naming the file and line, or the image, that cannot be used.
+  static func load(path: String, faces: KaggleDataset) throws -> FaceFrames {
+    let text: String
+    do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
+      throw TrainingError("\(path): cannot be read")
+    }
+    var lines = text.split(whereSeparator: \.isNewline).map(String.init)
+    guard !lines.isEmpty else { throw TrainingError("\(path): empty") }
+    let header = lines.removeFirst().split(separator: ",").map(String.init)
+    guard let imageColumn = header.firstIndex(of: "image"), let x0 = header.firstIndex(of: "x0"),
+      header.count >= x0 + 136
+    else { throw TrainingError("\(path): needs an 'image' column and x0, y0 ... x67, y67") }
+    guard lines.count == faces.count else {
+      throw TrainingError("\(path): \(lines.count) faces, but the training data has \(faces.count); rows must align")
+    }
+    var imageIndex: [String: Int] = [:]
+    var imageNames: [String] = []
+    var frameOfRow: [Int] = []
+    var points: [[SIMD2<Float>]] = []
+    for (number, line) in lines.enumerated() {
+      let cells = line.split(separator: ",", omittingEmptySubsequences: false)
+      let values = cells.count >= x0 + 136 ? cells[x0..<(x0 + 136)].compactMap { Float($0) } : []
+      guard values.count == 136, imageColumn < cells.count else {
+        throw TrainingError("\(path): line \(number + 2): expected 68 x, y pairs")
+      }
+      let name = String(cells[imageColumn])
+      if imageIndex[name] == nil {
+        imageIndex[name] = imageNames.count
+        imageNames.append(name)
+      }
+      frameOfRow.append(imageIndex[name]!)
+      points.append(
+        keypointSources.map { indices in
+          indices.reduce(SIMD2<Float>.zero) { $0 + SIMD2(values[2 * $1], values[2 * $1 + 1]) } / Float(indices.count)
+        })
+    }
+    let folder = URL(fileURLWithPath: path).deletingLastPathComponent().appendingPathComponent("images")
+    let frames = try decode(imageNames.map { folder.appendingPathComponent($0).path })
+    return try FaceFrames(frames: frames, frameOfRow: frameOfRow, framePoints: points, faces: faces)
+  }
+
+  /// Decodes still images to grey, two at a time.
+  private static func decode(_ paths: [String]) throws -> [FaceFrames.Frame] {
+    final class Slots: @unchecked Sendable {
+      var frames: [FaceFrames.Frame?]
+      var failure: String?
+      let lock = NSLock()
+      init(_ count: Int) { frames = Array(repeating: nil, count: count) }
+    }
+    let slots = Slots(paths.count)
+    DispatchQueue.concurrentPerform(iterations: paths.count) { i in
+      let result: Result<FaceFrames.Frame, Error> = Result {
+        let reader = try VideoReader(path: paths[i], threads: 1)
+        guard let frame = try reader.nextFrame() else { throw TrainingError("\(paths[i]): no picture") }
+        return FaceFrames.Frame(width: frame.gray.width, height: frame.gray.height, pixels: frame.gray.pixels)
+      }
+      slots.lock.lock()
+      switch result {
+      case .success(let frame): slots.frames[i] = frame
+      case .failure(let error): slots.failure = slots.failure ?? "\(error)"
+      }
+      slots.lock.unlock()
+    }
+    if let failure = slots.failure { throw TrainingError(failure) }
+    return slots.frames.map { $0! }
+  }
+}
