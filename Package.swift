@@ -39,7 +39,7 @@ let package = Package(
       dependencies: ["CBLAS"],
       resources: [
         .copy("Resources/keyface-frames.safetensors"), .copy("Resources/keyface-crops.safetensors"),
-        .copy("Resources/keyface-crops-partner.safetensors"),
+        .copy("Resources/keyface-crops-partner.safetensors"), .copy("Resources/keyface-crops-2.safetensors"),
       ],
       swiftSettings: [.unsafeFlags(["-Ounchecked"])]
     ),

@@ -13,7 +13,10 @@ public enum BundledModel: String, CaseIterable, Sendable {
   /// A second crop model, of the `keyface-deep` architecture (no batch norm), averaged with `crops`: trained
   /// apart, its errors differ enough for the average to beat either.
   case cropsPartner = "keyface-crops-partner"
+  /// A third crop model: `crops`'s architecture and recipe from another seed, trained longer (70 epochs, then the
+  /// same short cycle).
+  case cropsSecond = "keyface-crops-2"
 
   /// The crop models `keyface eval` and `keyface predict` average by default.
-  public static let cropEnsemble: [BundledModel] = [.crops, .cropsPartner]
+  public static let cropEnsemble: [BundledModel] = [.crops, .cropsSecond, .cropsPartner]
 }
