@@ -5,7 +5,7 @@ import KeyfaceTraining
 /// `--model` and `--[no-]flip-average` of the commands that score Kaggle-format crops (eval, predict).
 struct CropModelOptions: ParsableArguments {
   @Option(
-    help: "Model file (.safetensors); give it several times to average their predictions. Default: the two bundled crop models, averaged.")
+    help: "Model file (.safetensors); give it several times to average their predictions. Default: the three bundled crop models, averaged.")
   var model: [String] = []
 
   @Flag(

@@ -63,8 +63,8 @@ struct Run: ParsableCommand {
   @Option(
     help: ArgumentHelp(
       "Give each face a last pass on a crop re-framed from its keypoints, averaging the frame model with the"
-        + " bundled crop models: images (still images only, the default), on (every frame of video too: about 8%"
-        + " lower error and 30% less jitter on moving faces, for about 4 times the network work), off."
+        + " bundled crop models: images (still images only, the default), on (every frame of video too: about 9%"
+        + " lower error and 30% less jitter on moving faces, for about 7 times the network work), off."
         + " Needs the bundled models (no --model).", valueName: "when"))
   var refine: WhenToApply = .stillImages
 
