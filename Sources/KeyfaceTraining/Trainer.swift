@@ -64,10 +64,10 @@ public final class Trainer {
   /// - Parameters:
   ///   - checkpoint: where the best network so far is saved (atomically) after each improving epoch, with its
   ///     loss curves beside it as `NAME.curves.svg`; nil saves nothing.
-  ///   - metadata: extra `__metadata__` entries for the checkpoint.
-  /// - Throws: if the checkpoint cannot be written.
   ///   - frames: the full frames of `faces`, to draw the training crops from (see `FaceFrames`); validation
   ///     always uses the stored crops.
+  ///   - metadata: extra `__metadata__` entries for the checkpoint.
+  /// - Throws: if the checkpoint cannot be written.
   public func train(
     faces: KaggleDataset, split: DataSplit, negatives: KaggleDataset? = nil, frames: FaceFrames? = nil,
     checkpoint: URL? = nil, metadata: [String: String] = [:]

@@ -42,13 +42,7 @@ final class KeypointPredictorTests: XCTestCase {
     let x = Tensor(shape: [count, 1, 8, 8], data: crops.map { Float($0) / 255 })
     let expected = network.forward(x, training: false)
     let predictor = KeypointPredictor(network: network, maxBatch: 3)
-    var points = [SIMD2<Float>](repeating: .zero, count: count * 15)
-    var scores = [Float](repeating: -1, count: count)
-    crops.withUnsafeBufferPointer { c in
-      points.withUnsafeMutableBufferPointer { p in
-        scores.withUnsafeMutableBufferPointer { s in predictor.predict(crops: c, count: count, points: p, scores: s) }
-      }
-    }
+    let (points, scores) = predictor.predictions(crops, count: count, unsetScore: -1)
     for n in 0..<count {
       for k in 0..<15 {
         XCTAssertEqual(points[n * 15 + k].x, expected.data[n * 31 + 2 * k] * 4 + 4, accuracy: 1e-4)
@@ -73,13 +67,7 @@ final class KeypointPredictorTests: XCTestCase {
     let crops = (0..<3 * 100).map { UInt8(($0 * 37) % 256) }
     let expected = network.forward(Tensor(shape: [3, 1, 10, 10], data: crops.map { Float($0) / 255 }), training: false)
     let predictor = KeypointPredictor(network: network, maxBatch: 3)
-    var points = [SIMD2<Float>](repeating: .zero, count: 3 * 15)
-    var scores = [Float](repeating: 0, count: 3)
-    crops.withUnsafeBufferPointer { c in
-      points.withUnsafeMutableBufferPointer { p in
-        scores.withUnsafeMutableBufferPointer { s in predictor.predict(crops: c, count: 3, points: p, scores: s) }
-      }
-    }
+    let (points, scores) = predictor.predictions(crops, count: 3)
     for i in 0..<3 * 15 {
       XCTAssertEqual(points[i].x, expected.data[2 * i] * 5 + 5, accuracy: 1e-4)
       XCTAssertEqual(points[i].y, expected.data[2 * i + 1] * 5 + 5, accuracy: 1e-4)
@@ -105,13 +93,7 @@ final class KeypointPredictorTests: XCTestCase {
     let expected = network.forward(Tensor(shape: [5, 1, 14, 14], data: crops.map { Float($0) / 255 }), training: false)
     for batch in [1, 5] {
       let predictor = KeypointPredictor(network: network, maxBatch: batch)
-      var points = [SIMD2<Float>](repeating: .zero, count: 5 * 15)
-      var scores = [Float](repeating: 0, count: 5)
-      crops.withUnsafeBufferPointer { c in
-        points.withUnsafeMutableBufferPointer { p in
-          scores.withUnsafeMutableBufferPointer { s in predictor.predict(crops: c, count: 5, points: p, scores: s) }
-        }
-      }
+      let (points, _) = predictor.predictions(crops, count: 5)
       for i in 0..<5 * 15 {
         let output: Int = (i / 15) * 31 + 2 * (i % 15)
         let x: Float = expected.data[output] * 7 + 7, y: Float = expected.data[output + 1] * 7 + 7
@@ -154,13 +136,7 @@ extension KeypointPredictorTests {
     var results: [[SIMD2<Float>]] = []
     for count in [1, 2, 4] {
       let crops = Array([[UInt8]](repeating: crop, count: count).joined())
-      var points = [SIMD2<Float>](repeating: .zero, count: count * 15)
-      var scores = [Float](repeating: 0, count: count)
-      crops.withUnsafeBufferPointer { c in
-        points.withUnsafeMutableBufferPointer { p in
-          scores.withUnsafeMutableBufferPointer { s in predictor.predict(crops: c, count: count, points: p, scores: s) }
-        }
-      }
+      let (points, _) = predictor.predictions(crops, count: count)
       results.append(Array(points[0..<15]))
     }
     for k in 0..<15 {
@@ -180,5 +156,19 @@ extension KeypointPredictorTests {
     XCTAssertEqual(once[1], SIMD2(96 - points[0].x, points[0].y))
     XCTAssertEqual(once[10], SIMD2(96 - points[10].x, points[10].y))
     XCTAssertEqual(Keypoints.mirrored(once, width: 96), points)
+  }
+}
+
+extension KeypointPredictor {
+  /// Runs `predict` on `count` crops: their keypoints (15 each) and scores, which start at `unsetScore`.
+  func predictions(_ crops: [UInt8], count: Int, unsetScore: Float = 0) -> (points: [SIMD2<Float>], scores: [Float]) {
+    var points = [SIMD2<Float>](repeating: .zero, count: count * 15)
+    var scores = [Float](repeating: unsetScore, count: count)
+    crops.withUnsafeBufferPointer { c in
+      points.withUnsafeMutableBufferPointer { p in
+        scores.withUnsafeMutableBufferPointer { s in predict(crops: c, count: count, points: p, scores: s) }
+      }
+    }
+    return (points, scores)
   }
 }

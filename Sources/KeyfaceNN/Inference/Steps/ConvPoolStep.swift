@@ -3,7 +3,7 @@
 /// a network's first layer (one input channel), where Winograd's per-tile products, summing over one channel,
 /// leave SGEMM idle, and where a whole batch's unpooled output (1 MB a crop at 32 x 94 x 94) would spill to memory.
 /// Measured on the bundled models against the previous first layer (Winograd above two crops, im2col and a
-/// separate pooling pass below): about 0.17 against 0.31 ms a crop at batch 32.
+/// separate pooling pass below): about 0.16 against 0.35 ms a crop at batch 32.
 ///
 /// A ReLU after the convolution is left to the next step (it commutes with the maximum); an odd last output row
 /// or column is dropped, as floor pooling drops it.
