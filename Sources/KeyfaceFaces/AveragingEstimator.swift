@@ -17,6 +17,9 @@ public final class AveragingEstimator: KeypointEstimating {
 
   public var inputSize: Int { members[0].inputSize }
 
+  /// The members' mean calibration (the averaged points carry exactly that).
+  public var horizontalOffset: Float { members.map(\.horizontalOffset).reduce(0, +) / Float(members.count) }
+
   public func estimate(crops: [UInt8], count: Int, points output: inout [SIMD2<Float>], scores outScores: inout [Float]) {
     guard count > 0 else { return }
     let k = Keypoints.count

@@ -11,6 +11,16 @@ public protocol KeypointEstimating: AnyObject {
   /// Writes `Keypoints.count` points per crop into `points` (crop coordinates, 0...inputSize) and one score
   /// in 0...1 per crop into `scores`; both arrays are already large enough.
   func estimate(crops: [UInt8], count: Int, points: inout [SIMD2<Float>], scores: inout [Float])
+
+  /// The horizontal calibration already added to every x (crop pixels, e.g. 0.45; see
+  /// `Network.horizontalOffset`): a mirror image's answer is mapped back about `inputSize + 2 * horizontalOffset`
+  /// so that averaging with it keeps the calibration.
+  var horizontalOffset: Float { get }
+}
+
+extension KeypointEstimating {
+  /// None by default.
+  public var horizontalOffset: Float { 0 }
 }
 
 extension KeypointPredictor: KeypointEstimating {

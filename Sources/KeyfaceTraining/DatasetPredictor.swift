@@ -7,7 +7,8 @@ public struct DatasetPredictor {
   public let network: Network
   /// Faces per forward pass (64).
   public var batchSize: Int
-  /// Also predict each face mirrored and average the two answers (mirrored back, left/right pairs swapped).
+  /// Also predict each face mirrored and average the two answers (mirrored back about 96 plus twice the
+  /// network's `horizontalOffset`, left/right pairs swapped).
   public var flipAverage = false
 
   /// Creates a predictor.
@@ -22,6 +23,7 @@ public struct DatasetPredictor {
     let rows = indices ?? Array(0..<data.count)
     let architecture = network.architecture
     let outputs = architecture.outputCount
+    let offset = network.horizontalOffset
     let coordinateCount = KaggleDataset.coordinateCount
     var coordinates = [Float](repeating: 0, count: rows.count * coordinateCount)
     var scores: [Float]? = architecture.hasScore ? [Float](repeating: 0, count: rows.count) : nil
@@ -33,12 +35,14 @@ public struct DatasetPredictor {
       let mirrored = flipAverage ? network.forward(BatchBuilder.mirrored(input), training: false) : nil
       for (b, _) in batch.enumerated() {
         // Network outputs to 96-px coordinates (and the score logit, last when present).
-        let px = { (o: Tensor, k: Int) in o.data[b * outputs + k] * architecture.targetScale + architecture.targetCenter }
+        let px = { (o: Tensor, k: Int) in
+          o.data[b * outputs + k] * architecture.targetScale + architecture.targetCenter + (k % 2 == 0 ? offset : 0)
+        }
         var points = (0..<Keypoints.count).map { SIMD2(px(output, 2 * $0), px(output, 2 * $0 + 1)) }
         var logit = architecture.hasScore ? output.data[b * outputs + outputs - 1] : 0
         if let mirrored {
           let seen = (0..<Keypoints.count).map { SIMD2(px(mirrored, 2 * $0), px(mirrored, 2 * $0 + 1)) }
-          let back = Keypoints.mirrored(seen, width: Float(KaggleDataset.side))
+          let back = Keypoints.mirrored(seen, width: Float(KaggleDataset.side) + 2 * offset)
           points = zip(points, back).map { ($0 + $1) / 2 }
           if architecture.hasScore { logit = (logit + mirrored.data[b * outputs + outputs - 1]) / 2 }
         }
@@ -53,6 +57,23 @@ public struct DatasetPredictor {
       start += batch.count
     }
     return (coordinates, scores)
+  }
+
+  /// The mean x error (prediction minus truth, crop pixels, over present coordinates) on the faces at `indices`
+  /// (all when nil): what `Network.horizontalOffset` should remove.
+  public func meanHorizontalError(on data: KaggleDataset, indices: [Int]? = nil) -> Float {
+    let rows = indices ?? Array(0..<data.count)
+    let predicted = predict(data, indices: rows).coordinates
+    let n = KaggleDataset.coordinateCount
+    var sum = 0.0
+    var count = 0
+    for (i, row) in rows.enumerated() {
+      for j in stride(from: 0, to: n, by: 2) where data.mask[row * n + j] > 0 {
+        sum += Double(predicted[i * n + j] - data.coordinates[row * n + j])
+        count += 1
+      }
+    }
+    return count == 0 ? 0 : Float(sum / Double(count))
   }
 
   /// Kaggle RMSE of the network on the faces at `indices` (all when nil).

@@ -37,8 +37,10 @@ public struct TrainingResult: Equatable {
   public var epochs: [EpochReport]
   /// 1-based number of the kept epoch.
   public var bestEpoch: Int
-  /// Validation RMSE of the kept epoch in px (NaN without validation faces).
+  /// Validation RMSE of the kept epoch in px (NaN without validation faces), before its horizontal calibration.
   public var bestValidationRMSE: Double
+  /// The kept network's `horizontalOffset` (crop px), measured on its training faces.
+  public var horizontalOffset: Float
 }
 
 /// Trains a `Network` on Kaggle-format faces; the network ends holding the best epoch's weights.
@@ -92,7 +94,7 @@ public final class Trainer {
     case .constant:
       schedule = .constant(options.learningRate)
     case .cosine:
-      let warmup = min(Double(options.warmupEpochs) / Double(options.epochs), 0.5)
+      let warmup = min(Double(options.warmupEpochs) / Double(max(options.epochs, 1)), 0.5)
       schedule = .warmupCosine(
         peak: options.learningRate, warmupSteps: Int(warmup * Double(resolution)), totalSteps: resolution,
         floor: options.learningRate * 0.01)
@@ -107,9 +109,28 @@ public final class Trainer {
     let optimizer = Adam(
       parameters: network.parameters, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, weightDecay: options.weightDecay)
     let predictor = DatasetPredictor(network: network, batchSize: 128)
+    // The network trains uncalibrated; each saved copy carries the offset measured for its weights.
+    network.horizontalOffset = 0
+    func save(offset: Float, epoch: Int, rmse: Double) throws {
+      guard let checkpoint else { return }
+      var entries = metadata
+      entries["best_epoch"] = String(epoch)
+      entries["validation_rmse_px"] = rmse.isFinite ? String(format: "%.4f", rmse) : "none"
+      network.horizontalOffset = offset
+      defer { network.horizontalOffset = 0 }
+      try Trainer.saveAtomically(network, to: checkpoint, metadata: entries)
+    }
+    if options.epochs == 0 {
+      // Nothing to train: measure and calibrate the network as it is.
+      let rmse = split.validation.isEmpty ? Double.nan : predictor.errors(on: faces, indices: split.validation).rmse
+      let offset = horizontalCalibration(faces: faces, rows: split.training)
+      try save(offset: offset, epoch: 0, rmse: rmse)
+      network.horizontalOffset = offset
+      return TrainingResult(epochs: [], bestEpoch: 0, bestValidationRMSE: rmse, horizontalOffset: offset)
+    }
 
     var reports: [EpochReport] = []
-    var best: (epoch: Int, rmse: Double, values: [Tensor])?
+    var best: (epoch: Int, rmse: Double, values: [Tensor], offset: Float)?
     var step = 0
     var outOfTime = false
     for epoch in 1...options.epochs where !outOfTime {
@@ -155,13 +176,9 @@ public final class Trainer {
         epoch: epoch, trainLoss: lossSum / Double(max(batches, 1)), validationRMSE: rmse, scoreAccuracy: accuracy,
         seconds: 0, learningRate: rate, isBest: improved)
       if improved {
-        best = (epoch, rmse, (network.parameters + network.buffers).map(\.value))
-        if let checkpoint {
-          var entries = metadata
-          entries["best_epoch"] = String(epoch)
-          entries["validation_rmse_px"] = rmse.isFinite ? String(format: "%.4f", rmse) : "none"
-          try Trainer.saveAtomically(network, to: checkpoint, metadata: entries)
-        }
+        let offset = horizontalCalibration(faces: faces, rows: split.training)
+        best = (epoch, rmse, (network.parameters + network.buffers).map(\.value), offset)
+        try save(offset: offset, epoch: epoch, rmse: rmse)
       }
       report.seconds = Date().timeIntervalSince(started)
       reports.append(report)
@@ -172,8 +189,26 @@ public final class Trainer {
     }
     if let best {
       for (parameter, value) in zip(network.parameters + network.buffers, best.values) { parameter.value = value }
+      network.horizontalOffset = best.offset
     }
-    return TrainingResult(epochs: reports, bestEpoch: best?.epoch ?? 0, bestValidationRMSE: best?.rmse ?? .nan)
+    return TrainingResult(
+      epochs: reports, bestEpoch: best?.epoch ?? 0, bestValidationRMSE: best?.rmse ?? .nan,
+      horizontalOffset: best?.offset ?? 0)
+  }
+
+  /// The `horizontalOffset` for the network's current weights (run uncalibrated): minus its mean x error on up
+  /// to 1,000 of the training faces (evenly spread over `rows`), each averaged with its mirror image as photos
+  /// are. Flip averaging cannot remove the part of that error it leaves (see `Network.horizontalOffset`).
+  func horizontalCalibration(faces: KaggleDataset, rows: [Int]) -> Float {
+    guard !rows.isEmpty else { return 0 }
+    let step = max(1, rows.count / 1000)
+    let sample = stride(from: 0, to: rows.count, by: step).map { rows[$0] }
+    var calibrator = DatasetPredictor(network: network, batchSize: 128)
+    calibrator.flipAverage = true
+    let saved = network.horizontalOffset
+    network.horizontalOffset = 0
+    defer { network.horizontalOffset = saved }
+    return -calibrator.meanHorizontalError(on: faces, indices: sample)
   }
 
   /// The combined masked loss and its gradient for one batch.

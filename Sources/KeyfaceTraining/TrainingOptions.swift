@@ -80,7 +80,7 @@ public struct TrainingOptions: Equatable {
 
   /// A description of the first unusable setting, or nil.
   public var problem: String? {
-    if epochs < 1 || epochs > 100_000 { return "epochs must be at least 1" }
+    if epochs < 0 || epochs > 100_000 { return "epochs must be between 0 and 100000" }
     if batchSize < 1 || batchSize > 4096 { return "batch size must be in 1...4096" }
     if !(learningRate > 0 && learningRate < 10) { return "learning rate must be positive (e.g. 0.001)" }
     if !(weightDecay >= 0 && weightDecay < 1) { return "weight decay must be in 0..<1" }

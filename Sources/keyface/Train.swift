@@ -31,7 +31,9 @@ struct Train: ParsableCommand {
   @Option(help: "Network: 'seed' (the Keras notebook's CNN), 'keyface' (the bundled models', with a face score), 'keyface-deep' (keyface with a second 128-channel convolution), 'keyface-bn' and 'keyface-deep-bn' (the same with batch normalisation).")
   var arch: ArchitectureChoice = .keyface
 
-  @Option(help: "Passes over the training faces (default: 20 for seed, 60 for the others).")
+  @Option(
+    help:
+      "Passes over the training faces (default: 20 for seed, 60 for the others). 0 with --initial-model trains nothing: it measures that model and redoes its horizontal calibration (the mean x error flip averaging leaves, measured on the training faces).")
   var epochs: Int?
 
   @Option(help: "Faces per optimiser step.")
@@ -99,7 +101,9 @@ struct Train: ParsableCommand {
 
   func validate() throws {
     try ReplaceableFile.check(out, option: "--out")
-    if let epochs, epochs < 1 { throw ValidationError("--epochs must be at least 1") }
+    if let epochs, epochs < 0 || (epochs == 0 && initialModel == nil) {
+      throw ValidationError("--epochs must be at least 1 (or 0 with --initial-model, to recalibrate it)")
+    }
     if batchSize < 1 || batchSize > 4096 { throw ValidationError("--batch-size must be in 1...4096") }
     if let learningRate, !(learningRate > 0 && learningRate < 10) {
       throw ValidationError("--learning-rate must be positive, e.g. 0.001")
@@ -182,8 +186,12 @@ struct Train: ParsableCommand {
     let network: Network
     if let initialModel {
       network = try Network(contentsOf: URL(fileURLWithPath: initialModel))
-      guard network.architecture.layers == architecture.layers, network.architecture.outputCount == architecture.outputCount else {
-        throw TrainingError("\(initialModel): its architecture '\(network.architecture.name)' is not --arch \(architecture.name)")
+      // Recalibrating (0 epochs) takes the model as it is; fine-tuning needs the architecture --arch names.
+      let same = network.architecture.layers == architecture.layers
+        && network.architecture.outputCount == architecture.outputCount
+      guard options.epochs == 0 || same else {
+        throw TrainingError(
+          "\(initialModel): its layers ('\(network.architecture.name)') differ from --arch \(architecture.name)'s")
       }
     } else {
       network = Network(architecture: architecture, seed: seed)
@@ -212,11 +220,25 @@ struct Train: ParsableCommand {
     if let negativeFaces { metadata["negatives"] = String(negativeFaces.count) }
     if let frames { metadata["frames"] = URL(fileURLWithPath: frames).lastPathComponent }
     if let initialModel { metadata["initial_model"] = URL(fileURLWithPath: initialModel).lastPathComponent }
+    if options.epochs == 0 {
+      // Recalibrating only: the model keeps the description of how it was trained.
+      let generated: Set = ["architecture", "keypoints", "format", "horizontal_offset", "best_epoch", "validation_rmse_px"]
+      metadata = network.metadata.filter { !generated.contains($0.key) }
+      metadata["calibrated_on"] = URL(fileURLWithPath: data).lastPathComponent
+    }
     let url = URL(fileURLWithPath: out)
     let result = try trainer.train(
       faces: faces, split: split, negatives: negativeFaces, frames: faceFrames, checkpoint: url, metadata: metadata)
-    let rmse = result.bestValidationRMSE.isFinite ? String(format: "%.3f px", result.bestValidationRMSE) : "n/a"
-    printLine("best epoch \(result.bestEpoch), validation RMSE \(rmse); saved \(out) and \(Trainer.curvesURL(for: url).path)")
+    var summary = "best epoch \(result.bestEpoch), validation RMSE "
+    if result.bestValidationRMSE.isFinite {
+      let calibrated = DatasetPredictor(network: network).errors(on: faces, indices: split.validation).rmse
+      summary += String(format: "%.3f px (%.3f px calibrated)", result.bestValidationRMSE, calibrated)
+    } else {
+      summary += "n/a"
+    }
+    summary += String(format: ", horizontal offset %+.3f px; saved ", result.horizontalOffset) + out
+    if options.epochs > 0 { summary += " and " + Trainer.curvesURL(for: url).path }
+    printLine(summary)
   }
 
   /// Whether any augmentation strength was given explicitly (turns augmentation on for the seed).

@@ -83,6 +83,30 @@ final class TrainFramesTests: XCTestCase {
     XCTAssertTrue(FileManager.default.fileExists(atPath: directory.appendingPathComponent("m.safetensors").path))
   }
 
+  /// `--epochs 0 --initial-model` trains nothing: the model is re-measured and recalibrated, keeping the record of
+  /// how it was trained; without a model to start from, 0 epochs is a usage error.
+  func testZeroEpochsRecalibratesAModel() throws {
+    let (data, _) = try makeData()
+    let common = ["train", "--data", data, "--val-fraction", "0.5", "--arch", "keyface", "--threads", "1"]
+    let trained = try KeyfaceProcess.run(common + ["--out", "m.safetensors", "--epochs", "1"], in: directory)
+    XCTAssertEqual(trained.status, 0, trained.stderr)
+    let run = try KeyfaceProcess.run(
+      common + ["--out", "c.safetensors", "--epochs", "0", "--initial-model", "m.safetensors"], in: directory)
+    XCTAssertEqual(run.status, 0, run.stderr)
+    XCTAssertTrue(run.stderr.contains("horizontal offset"), run.stderr)
+    let file = try Data(contentsOf: directory.appendingPathComponent("c.safetensors"))
+    let length = file[0..<8].enumerated().reduce(0) { $0 | Int($1.element) << (8 * $1.offset) }
+    let header = try JSONSerialization.jsonObject(with: file[8..<(8 + length)]) as? [String: Any]
+    let metadata = try XCTUnwrap(header?["__metadata__"] as? [String: String])
+    XCTAssertEqual(metadata["epochs"], "1", "the training record is kept")
+    XCTAssertEqual(metadata["calibrated_on"], "training.csv")
+    XCTAssertNotNil(metadata["horizontal_offset"].flatMap(Float.init))
+
+    let refused = try KeyfaceProcess.run(common + ["--out", "x.safetensors", "--epochs", "0"], in: directory)
+    XCTAssertNotEqual(refused.status, 0)
+    XCTAssertTrue(refused.stderr.contains("--epochs must be at least 1 (or 0 with --initial-model"), refused.stderr)
+  }
+
   func testMisalignedTableIsAOneLineError() throws {
     let (data, landmarks) = try makeData(alignedRows: false)
     let run = try KeyfaceProcess.run(

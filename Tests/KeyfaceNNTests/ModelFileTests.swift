@@ -138,6 +138,35 @@ final class ModelFileTests: XCTestCase {
     try assertModelError(file(#"{"a":{"dtype":"F32","shape":[-1],"data_offsets":[0,8]}}"#), contains: "shape")
   }
 
+  /// The horizontal calibration travels in `__metadata__` and shifts every predicted x, nothing else; a bad
+  /// value is a one-line error.
+  func testHorizontalOffsetIsSavedAndShiftsPredictedX() throws {
+    let network = makeNetwork()
+    let url = directory.appendingPathComponent("calibrated.safetensors")
+    network.horizontalOffset = 0.375
+    try network.save(to: url)
+    let loaded = try Network(contentsOf: url)
+    XCTAssertEqual(loaded.horizontalOffset, 0.375)
+    XCTAssertEqual(loaded.metadata["horizontal_offset"], "0.375")
+    let plainNetwork = try Network(contentsOf: url)
+    plainNetwork.horizontalOffset = 0
+    let crop = (0..<(loaded.architecture.inputSize * loaded.architecture.inputSize)).map { UInt8(($0 * 7) % 256) }
+    let calibrated = KeypointPredictor(network: loaded, maxBatch: 1).predict(crop: crop).points
+    let plain = KeypointPredictor(network: plainNetwork, maxBatch: 1).predict(crop: crop).points
+    for (c, p) in zip(calibrated, plain) {
+      XCTAssertEqual(c.x - p.x, 0.375, accuracy: 1e-4)
+      XCTAssertEqual(c.y, p.y)
+    }
+    let architecture = String(decoding: try JSONEncoder().encode(network.architecture), as: UTF8.self)
+    let tensors = (network.parameters + network.buffers).map { (name: $0.name, tensor: $0.value) }
+    for bad in ["wide", "nan", "40"] {
+      let metadata = ["architecture": architecture, "horizontal_offset": bad]
+      try assertModelError(
+        try SafetensorsFile.encode(tensors: tensors, metadata: metadata),
+        contains: "invalid horizontal_offset '\(bad)' in __metadata__")
+    }
+  }
+
   func testMissingFileFails() {
     XCTAssertThrowsError(try Network(contentsOf: directory.appendingPathComponent("absent.safetensors"))) {
       XCTAssertEqual("\($0)", "absent.safetensors: no such file")

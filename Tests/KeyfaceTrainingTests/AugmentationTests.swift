@@ -1,3 +1,4 @@
+import Foundation
 import KeyfaceNN
 import XCTest
 
@@ -53,6 +54,41 @@ final class AugmentationTests: XCTestCase {
     let expected = Augmentation(rotation: 0.3, scale: 1.2, shift: SIMD2(2, 1)).transform(SIMD2(30.5, 40.5))
     XCTAssertEqual(Float(brightest % 96) + 0.5, expected.x, accuracy: 1.0)
     XCTAssertEqual(Float(brightest / 96) + 0.5, expected.y, accuracy: 1.0)
+  }
+
+  /// A smooth blob's centroid in the warped crop lands where `transform` moves its centre, to a small fraction
+  /// of a pixel, in x and y, with and without a flip: pixels and labels must not drift apart, or a network
+  /// trained on them learns the drift as a bias.
+  func testWarpedBlobCentroidMatchesMovedPoint() {
+    let centre = SIMD2<Float>(41.3, 52.8)
+    var blob = [UInt8](repeating: 0, count: 9216)
+    for y in 0..<96 {
+      for x in 0..<96 {
+        let d = SIMD2(Float(x) + 0.5, Float(y) + 0.5) - centre
+        blob[y * 96 + x] = UInt8((250 * exp(-(d * d).sum() / (2 * 2.5 * 2.5))).rounded())
+      }
+    }
+    let cases = [
+      Augmentation(), Augmentation(flip: true), Augmentation(shift: SIMD2(3.25, -1.5)),
+      Augmentation(flip: true, rotation: 0.15, scale: 1.1, shift: SIMD2(-2.5, 4)),
+      Augmentation(rotation: -0.12, scale: 0.9, shift: SIMD2(6, 0.75)),
+    ]
+    for a in cases {
+      let out = a.apply(pixels: blob, coordinates: coordinates, mask: present).pixels
+      var sum: Float = 0
+      var moment = SIMD2<Float>.zero
+      for y in 0..<96 {
+        for x in 0..<96 {
+          let v = out[y * 96 + x]
+          sum += v
+          moment += v * SIMD2(Float(x) + 0.5, Float(y) + 0.5)
+        }
+      }
+      let measured = moment / sum
+      let expected = a.transform(centre)
+      XCTAssertEqual(measured.x, expected.x, accuracy: 0.05, "\(a)")
+      XCTAssertEqual(measured.y, expected.y, accuracy: 0.05, "\(a)")
+    }
   }
 
   func testPointsPushedOutAreMasked() {

@@ -39,6 +39,37 @@ final class DatasetPredictorTests: XCTestCase {
     XCTAssertLessThan(gap(predictor), 1e-3)
   }
 
+  /// A calibrated network's answers are the uncalibrated ones moved right by its `horizontalOffset`, with and
+  /// without flip averaging (the mirror image's answer is mapped back about 96 + 2 * offset, not 96, so the two
+  /// halves do not cancel the offset); its mean x error is that offset more.
+  func testHorizontalOffsetShiftsXWithAndWithoutFlipAveraging() {
+    let architecture = Architecture(
+      name: "probe", inputSize: 96, inputChannels: 1,
+      layers: [.conv(out: 4, kernel: 3, stride: 2, padding: 1), .relu, .flatten, .linear(out: 31)],
+      outputCount: 31, inputScale: 1.0 / 255.0, inputOffset: 0, targetCenter: 48, targetScale: 48)
+    let network = Network(architecture: architecture, seed: 8)
+    var generator = SplitMix64(seed: 4)
+    var data = KaggleDataset()
+    for id in 1...3 {
+      let face = (0..<KaggleDataset.pixelCount).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
+      data.append(pixels: face, coordinates: [Float](repeating: 40, count: 30), mask: [Float](repeating: 1, count: 30),
+        imageId: id)
+    }
+    for flip in [false, true] {
+      var predictor = DatasetPredictor(network: network)
+      predictor.flipAverage = flip
+      network.horizontalOffset = 0
+      let plain = predictor.predict(data).coordinates
+      let plainError = predictor.meanHorizontalError(on: data)
+      network.horizontalOffset = 0.75
+      let moved = predictor.predict(data).coordinates
+      for i in plain.indices {
+        XCTAssertEqual(moved[i] - plain[i], i % 2 == 0 ? 0.75 : 0, accuracy: 1e-4, "flip \(flip), coordinate \(i)")
+      }
+      XCTAssertEqual(predictor.meanHorizontalError(on: data), plainError + 0.75, accuracy: 1e-4)
+    }
+  }
+
   /// An ensemble averages its members' keypoints and scores; one member alone is that member.
   func testEnsembleAveragesItsMembers() {
     let architecture = Architecture(

@@ -80,15 +80,49 @@ final class TrainerTests: XCTestCase {
     XCTAssertEqual(result.bestValidationRMSE, rmses.min()!)
     XCTAssertGreaterThan(result.epochs.last!.scoreAccuracy ?? 0, 0.9)
 
-    // The network now holds the best epoch, and so does the checkpoint.
-    let again = DatasetPredictor(network: trainer.network).errors(on: faces, indices: split.validation).rmse
+    // The network now holds the best epoch, calibrated: flip-averaged, its mean x error on the training faces is
+    // gone (the validation RMSE was measured before calibration).
+    let network = trainer.network
+    XCTAssertEqual(network.horizontalOffset, result.horizontalOffset)
+    var flipped = DatasetPredictor(network: network)
+    flipped.flipAverage = true
+    XCTAssertEqual(flipped.meanHorizontalError(on: faces, indices: split.training), 0, accuracy: 1e-3)
+    let calibrated = DatasetPredictor(network: network).errors(on: faces, indices: split.validation).rmse
+    network.horizontalOffset = 0
+    XCTAssertEqual(flipped.meanHorizontalError(on: faces, indices: split.training), -result.horizontalOffset, accuracy: 1e-3)
+    let again = DatasetPredictor(network: network).errors(on: faces, indices: split.validation).rmse
     XCTAssertEqual(again, result.bestValidationRMSE, accuracy: 1e-4)
+    network.horizontalOffset = result.horizontalOffset
+    // So does the checkpoint.
     let saved = try Network(contentsOf: checkpoint)
     XCTAssertEqual(saved.architecture, tiny)
     XCTAssertEqual(saved.metadata["best_epoch"], String(result.bestEpoch))
-    XCTAssertEqual(DatasetPredictor(network: saved).errors(on: faces, indices: split.validation).rmse, again, accuracy: 1e-4)
+    XCTAssertEqual(saved.horizontalOffset, result.horizontalOffset)
+    XCTAssertEqual(
+      DatasetPredictor(network: saved).errors(on: faces, indices: split.validation).rmse, calibrated, accuracy: 1e-4)
     let svg = try String(contentsOf: Trainer.curvesURL(for: checkpoint), encoding: .utf8)
     XCTAssertTrue(svg.contains("<polyline"))
+  }
+
+  /// Zero epochs train nothing: the network keeps its weights, gains its calibration, and is saved.
+  func testZeroEpochsOnlyCalibrates() throws {
+    let fixtures = try Fixtures()
+    let faces = synthetic(count: 40, seed: 2)
+    let split = DataSplit.random(count: faces.count, fraction: 0.25, seed: 3)
+    let network = Network(architecture: tiny, seed: 5)
+    network.horizontalOffset = 9  // a stale calibration is replaced, not built upon
+    let before = network.parameters.map(\.value)
+    let checkpoint = fixtures.directory.appendingPathComponent("calibrated.safetensors")
+    let result = try Trainer(network: network, options: options(epochs: 0)).train(
+      faces: faces, split: split, checkpoint: checkpoint)
+    XCTAssertEqual(result.epochs, [])
+    XCTAssertEqual(network.parameters.map(\.value), before)
+    XCTAssertEqual(network.horizontalOffset, result.horizontalOffset)
+    XCTAssertNotEqual(result.horizontalOffset, 9)
+    var flipped = DatasetPredictor(network: network)
+    flipped.flipAverage = true
+    XCTAssertEqual(flipped.meanHorizontalError(on: faces, indices: split.training), 0, accuracy: 1e-3)
+    XCTAssertEqual(try Network(contentsOf: checkpoint).horizontalOffset, result.horizontalOffset)
   }
 
   /// With `frames`, crops come from the full frames: faces stored blank but drawn from frames that show them

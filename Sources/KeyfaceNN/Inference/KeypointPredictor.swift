@@ -12,6 +12,8 @@ public final class KeypointPredictor {
   /// Largest batch processed in one pass; larger requests are split.
   public let maxBatch: Int
 
+  /// Crop pixels added to every x (the network's `horizontalOffset`, e.g. 0.45).
+  public let horizontalOffset: Float
   private let plan: InferencePlan
   private let inputCount: Int  // C*H*W per crop
   private let outputCount: Int
@@ -22,6 +24,7 @@ public final class KeypointPredictor {
     architecture = network.architecture
     self.maxBatch = maxBatch
     plan = InferencePlan(network: network, maxBatch: maxBatch)
+    horizontalOffset = network.horizontalOffset
     inputCount = plan.inputShape.reduce(1, *)
     outputCount = architecture.outputCount
   }
@@ -51,6 +54,7 @@ public final class KeypointPredictor {
     let offset = architecture.inputOffset
     let center = architecture.targetCenter
     let targetScale = architecture.targetScale
+    let xCenter = center + horizontalOffset
     let keypoints = keypointCount
     let hasScore = architecture.hasScore
     let source = crops.baseAddress!
@@ -73,7 +77,8 @@ public final class KeypointPredictor {
       for n in 0..<batch {
         let row = output + n * outputCount
         for k in 0..<keypoints {
-          points[(start + n) * keypoints + k] = SIMD2(row[2 * k] * targetScale + center, row[2 * k + 1] * targetScale + center)
+          points[(start + n) * keypoints + k] = SIMD2(
+            row[2 * k] * targetScale + xCenter, row[2 * k + 1] * targetScale + center)
         }
         scores[start + n] = hasScore ? 1 / (1 + exp(-row[outputCount - 1])) : 1
       }

@@ -74,6 +74,12 @@ extension Network {
       guard finite else { throw fail("tensor \(tensor.name) contains NaN or infinity") }
     }
     metadata = file.metadata
+    if let text = file.metadata["horizontal_offset"] {
+      guard let offset = Float(text), offset.isFinite, abs(offset) <= 16 else {
+        throw fail("invalid horizontal_offset '\(text)' in __metadata__")
+      }
+      horizontalOffset = offset
+    }
   }
 
   /// Loads the network in the model file at `path` (see `init(contentsOf:)`).
@@ -92,7 +98,8 @@ extension Network {
   }
 
   /// Writes the network as safetensors: every parameter and batch-norm running statistic, plus `__metadata__`
-  /// with `architecture` (JSON), `keypoints` (JSON array of names), `format` and `extra`.
+  /// with `architecture` (JSON), `keypoints` (JSON array of names), `format`, `horizontal_offset` (when not 0)
+  /// and `extra`.
   ///
   /// The file is written under a temporary name and renamed, so readers never see a partial file.
   public func save(to url: URL, metadata extra: [String: String] = [:]) throws {
@@ -102,6 +109,7 @@ extension Network {
     metadata["architecture"] = String(decoding: try encoder.encode(architecture), as: UTF8.self)
     metadata["keypoints"] = String(decoding: try encoder.encode(Keypoints.names), as: UTF8.self)
     metadata["format"] = Network.fileFormat
+    metadata["horizontal_offset"] = horizontalOffset == 0 ? nil : String(horizontalOffset)
     let tensors = (parameters + buffers).map { (name: $0.name, tensor: $0.value) }
     let data = try SafetensorsFile.encode(tensors: tensors, metadata: metadata)
     let directory = url.deletingLastPathComponent()

@@ -16,6 +16,13 @@ public final class Network {
   public let buffers: [Parameter]
   /// The model file's `__metadata__` when loaded from a file (empty for a fresh network).
   public internal(set) var metadata: [String: String] = [:]
+  /// Crop pixels added to every predicted x (e.g. 0.45): the model's horizontal calibration, measured by the
+  /// trainer on its training faces and saved as `__metadata__["horizontal_offset"]`. A network trained with
+  /// mirrored faces cannot learn where the annotations sit horizontally relative to the features they mark (a
+  /// mirror reverses any such offset, so the two halves of the training data cancel it); without this the
+  /// bundled frame model's points sit 0.4-0.5 px left of the annotations on its own training faces, in every
+  /// head pose. Flip averaging mirrors about `side + 2 * horizontalOffset` to keep it. 0 for a fresh network.
+  public var horizontalOffset: Float = 0
 
   let layers: [Layer]
   let shapes: [[Int]]  // per-sample shapes: input [C, H, W], then each layer's output
