@@ -62,7 +62,9 @@ public final class Trainer {
   }
 
   /// Trains on `split.training` rows of `faces` (and all but a tenth of `negatives`, which only teach the face
-  /// score), validating on `split.validation` after each epoch.
+  /// score), validating on `split.validation` after each epoch. Each improving epoch is calibrated
+  /// (`horizontalCalibration`) and saved with its offset; with 0 epochs the network is only measured, calibrated
+  /// and saved.
   /// - Parameters:
   ///   - checkpoint: where the best network so far is saved (atomically) after each improving epoch, with its
   ///     loss curves beside it as `NAME.curves.svg`; nil saves nothing.

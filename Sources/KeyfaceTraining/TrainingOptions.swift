@@ -20,7 +20,7 @@ public enum ScheduleKind: String, CaseIterable, Equatable {
 
 /// Everything `Trainer` needs besides the data; `defaults(for:)` gives the settings per architecture.
 public struct TrainingOptions: Equatable {
-  /// Passes over the training faces (60).
+  /// Passes over the training faces (60); 0 only measures and calibrates the network.
   public var epochs: Int
   /// Faces per optimiser step (32).
   public var batchSize: Int
