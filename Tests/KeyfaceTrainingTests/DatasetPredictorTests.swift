@@ -4,16 +4,23 @@ import XCTest
 @testable import KeyfaceTraining
 
 final class DatasetPredictorTests: XCTestCase {
+  /// A small untrained network: its answers are arbitrary, which is all these tests need.
+  private let probe = Architecture(
+    name: "probe", inputSize: 96, inputChannels: 1,
+    layers: [.conv(out: 4, kernel: 3, stride: 2, padding: 1), .relu, .flatten, .linear(out: 31)],
+    outputCount: 31, inputScale: 1.0 / 255.0, inputOffset: 0, targetCenter: 48, targetScale: 48)
+
+  /// A 96x96 picture of random grey values.
+  private func noise(_ generator: inout SplitMix64) -> [UInt8] {
+    (0..<KaggleDataset.pixelCount).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
+  }
+
   /// With flip averaging the answer for a mirrored face is exactly the mirrored answer for the face (x -> 96 - x,
   /// left/right pairs swapped), whatever the network; without it, an untrained network is far from that.
   func testFlipAveragedPredictionsAreMirrorEquivariant() {
-    let architecture = Architecture(
-      name: "probe", inputSize: 96, inputChannels: 1,
-      layers: [.conv(out: 4, kernel: 3, stride: 2, padding: 1), .relu, .flatten, .linear(out: 31)],
-      outputCount: 31, inputScale: 1.0 / 255.0, inputOffset: 0, targetCenter: 48, targetScale: 48)
-    let network = Network(architecture: architecture, seed: 5)
+    let network = Network(architecture: probe, seed: 5)
     var generator = SplitMix64(seed: 11)
-    let face = (0..<KaggleDataset.pixelCount).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
+    let face = noise(&generator)
     var mirrored = face
     for y in 0..<96 {
       for x in 0..<96 { mirrored[y * 96 + x] = face[y * 96 + 95 - x] }
@@ -43,15 +50,11 @@ final class DatasetPredictorTests: XCTestCase {
   /// without flip averaging (the mirror image's answer is mapped back about 96 + 2 * offset, not 96, so the two
   /// halves do not cancel the offset); its mean x error is that offset more.
   func testHorizontalOffsetShiftsXWithAndWithoutFlipAveraging() {
-    let architecture = Architecture(
-      name: "probe", inputSize: 96, inputChannels: 1,
-      layers: [.conv(out: 4, kernel: 3, stride: 2, padding: 1), .relu, .flatten, .linear(out: 31)],
-      outputCount: 31, inputScale: 1.0 / 255.0, inputOffset: 0, targetCenter: 48, targetScale: 48)
-    let network = Network(architecture: architecture, seed: 8)
+    let network = Network(architecture: probe, seed: 8)
     var generator = SplitMix64(seed: 4)
     var data = KaggleDataset()
     for id in 1...3 {
-      let face = (0..<KaggleDataset.pixelCount).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
+      let face = noise(&generator)
       data.append(pixels: face, coordinates: [Float](repeating: 40, count: 30), mask: [Float](repeating: 1, count: 30),
         imageId: id)
     }
@@ -72,16 +75,12 @@ final class DatasetPredictorTests: XCTestCase {
 
   /// An ensemble averages its members' keypoints and scores; one member alone is that member.
   func testEnsembleAveragesItsMembers() {
-    let architecture = Architecture(
-      name: "probe", inputSize: 96, inputChannels: 1,
-      layers: [.conv(out: 4, kernel: 3, stride: 2, padding: 1), .relu, .flatten, .linear(out: 31)],
-      outputCount: 31, inputScale: 1.0 / 255.0, inputOffset: 0, targetCenter: 48, targetScale: 48)
-    let a = Network(architecture: architecture, seed: 5), b = Network(architecture: architecture, seed: 6)
+    let a = Network(architecture: probe, seed: 5), b = Network(architecture: probe, seed: 6)
     var generator = SplitMix64(seed: 3)
     var data = KaggleDataset()
     let none = [Float](repeating: 0, count: 30)
     for id in 1...3 {
-      let face = (0..<KaggleDataset.pixelCount).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
+      let face = noise(&generator)
       data.append(pixels: face, coordinates: none, mask: none, imageId: id)
     }
     let pa = DatasetPredictor(network: a).predict(data), pb = DatasetPredictor(network: b).predict(data)
