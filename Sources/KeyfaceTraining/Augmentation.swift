@@ -197,21 +197,26 @@ public struct Augmentation: Equatable {
 
   /// Moves the 30 coordinates in place, swaps left/right pairs when flipping, and masks points pushed out.
   func moveKeypoints(_ xy: UnsafeMutablePointer<Float>, mask: UnsafeMutablePointer<Float>) {
+    movePoints(xy, mask: mask, count: Keypoints.count, flipPairs: Keypoints.flipPairs)
+  }
+
+  /// Moves `count` points (x, y) in place, swaps `flipPairs` when flipping, and masks points pushed out.
+  func movePoints(_ xy: UnsafeMutablePointer<Float>, mask: UnsafeMutablePointer<Float>, count: Int, flipPairs: [(Int, Int)]) {
     let side = Float(KaggleDataset.side)
-    for k in 0..<Keypoints.count where mask[2 * k] > 0 && mask[2 * k + 1] > 0 {
+    for k in 0..<count where mask[2 * k] > 0 && mask[2 * k + 1] > 0 {
       let moved = transform(SIMD2(xy[2 * k], xy[2 * k + 1]))
       xy[2 * k] = moved.x
       xy[2 * k + 1] = moved.y
     }
     if flip {
-      for (a, b) in Keypoints.flipPairs {
+      for (a, b) in flipPairs {
         for axis in 0..<2 {
           swap(&xy[2 * a + axis], &xy[2 * b + axis])
           swap(&mask[2 * a + axis], &mask[2 * b + axis])
         }
       }
     }
-    for k in 0..<Keypoints.count {
+    for k in 0..<count {
       let x = xy[2 * k]
       let y = xy[2 * k + 1]
       if mask[2 * k] == 0 || mask[2 * k + 1] == 0 || x < 0 || x > side || y < 0 || y > side || !x.isFinite || !y.isFinite {

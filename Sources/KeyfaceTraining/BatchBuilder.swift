@@ -46,22 +46,28 @@ enum BatchBuilder {
     var mask: Tensor  // (B, 30)
     var scoreTarget: Tensor  // (B, 1): 1 face, 0 non-face
     var scoreMask: Tensor  // (B, 1)
+    var auxiliaryTarget: Tensor  // (B, 2P) auxiliary points, normalised as the keypoints; P = 0 without them
+    var auxiliaryMask: Tensor  // (B, 2P); 0 for non-faces
   }
 
   /// Builds a batch; each sample is augmented with its own generator seeded from (seed, epoch, position).
   static func batch(
     _ samples: ArraySlice<TrainingSample>, faces: KaggleDataset, negatives: KaggleDataset?,
     architecture: Architecture, augmentation: AugmentationOptions?, trainScore: Bool, seed: UInt64, epoch: Int,
-    frames: FaceFrames? = nil
+    frames: FaceFrames? = nil, auxiliary: AuxiliaryLandmarks? = nil
   ) -> Batch {
     let count = samples.count
     let n = KaggleDataset.pixelCount
     let k = KaggleDataset.coordinateCount
+    let a = 2 * (auxiliary?.pointCount ?? 0)
     var batch = Batch(
       input: Tensor(zeros: [count, 1, KaggleDataset.side, KaggleDataset.side]), target: Tensor(zeros: [count, k]),
-      mask: Tensor(zeros: [count, k]), scoreTarget: Tensor(zeros: [count, 1]), scoreMask: Tensor(zeros: [count, 1]))
+      mask: Tensor(zeros: [count, k]), scoreTarget: Tensor(zeros: [count, 1]), scoreMask: Tensor(zeros: [count, 1]),
+      auxiliaryTarget: Tensor(zeros: [count, a]), auxiliaryMask: Tensor(zeros: [count, a]))
     var xy = [Float](repeating: 0, count: k)
     var present = [Float](repeating: 0, count: k)
+    var auxiliaryXY = [Float](repeating: 0, count: a)
+    var auxiliaryPresent = [Float](repeating: 0, count: a)
     for (b, sample) in zip(samples.indices, samples).map({ ($0 - samples.startIndex, $1) }) {
       let source: KaggleDataset
       let row: Int
@@ -103,6 +109,23 @@ enum BatchBuilder {
       for j in 0..<k {
         batch.target.data[b * k + j] = present[j] > 0 ? (xy[j] - architecture.targetCenter) / architecture.targetScale : 0
         batch.mask.data[b * k + j] = present[j]
+      }
+      if let auxiliary, case .face(let row) = sample {
+        for j in 0..<a {
+          auxiliaryXY[j] = auxiliary.coordinates[row * a + j]
+          auxiliaryPresent[j] = 1
+        }
+        auxiliaryXY.withUnsafeMutableBufferPointer { p in
+          auxiliaryPresent.withUnsafeMutableBufferPointer {
+            augment.movePoints(
+              p.baseAddress!, mask: $0.baseAddress!, count: auxiliary.pointCount, flipPairs: auxiliary.flipPairs)
+          }
+        }
+        for j in 0..<a {
+          batch.auxiliaryTarget.data[b * a + j] =
+            auxiliaryPresent[j] > 0 ? (auxiliaryXY[j] - architecture.targetCenter) / architecture.targetScale : 0
+          batch.auxiliaryMask.data[b * a + j] = auxiliaryPresent[j]
+        }
       }
     }
     return batch

@@ -44,8 +44,22 @@ public struct FaceFrames {
   /// same keypoints in frame pixels, `framePoints[row]` (15 points, Kaggle's order), by least squares.
   /// - Throws: `TrainingError` naming the first row whose points do not fit a scale and shift (residual over 1 px).
   public init(frames: [Frame], frameOfRow: [Int], framePoints: [[SIMD2<Float>]], faces: KaggleDataset) throws {
-    guard frameOfRow.count == faces.count, framePoints.count == faces.count else {
+    guard frameOfRow.count == faces.count else {
       throw TrainingError("the frames list \(frameOfRow.count) faces, the training data \(faces.count)")
+    }
+    guard frameOfRow.allSatisfy(frames.indices.contains) else { throw TrainingError("a face's frame is missing") }
+    let placements = try FaceFrames.placements(framePoints: framePoints, faces: faces)
+    self.init(
+      frames: frames,
+      placements: zip(frameOfRow, placements).map { Placement(frame: $0, scale: $1.scale, shift: $1.shift) })
+  }
+
+  /// Where each face's crop lies in its frame (`frame` left 0): the least-squares scale and shift taking its crop
+  /// keypoints (the dataset's coordinates) onto `framePoints[row]` (15 points, Kaggle's order, frame pixels).
+  /// - Throws: `TrainingError` naming the first row whose points do not fit a scale and shift (residual over 1 px).
+  public static func placements(framePoints: [[SIMD2<Float>]], faces: KaggleDataset) throws -> [Placement] {
+    guard framePoints.count == faces.count else {
+      throw TrainingError("the landmarks list \(framePoints.count) faces, the training data \(faces.count)")
     }
     let k = Keypoints.count
     var placements: [Placement] = []
@@ -57,17 +71,17 @@ public struct FaceFrames {
         crop.append(SIMD2(faces.coordinates[row * 2 * k + 2 * j], faces.coordinates[row * 2 * k + 2 * j + 1]))
         frame.append(framePoints[row][j])
       }
-      guard let fit = FaceFrames.fit(crop: crop, frame: frame), frames.indices.contains(frameOfRow[row]) else {
+      guard let fit = FaceFrames.fit(crop: crop, frame: frame) else {
         throw TrainingError("face \(row + 1): its keypoints do not place it in its frame")
       }
-      let placement = Placement(frame: frameOfRow[row], scale: fit.scale, shift: fit.shift)
+      let placement = Placement(frame: 0, scale: fit.scale, shift: fit.shift)
       let residual = zip(crop, frame).map { ((placement.frame(from: $0) - $1) * (placement.frame(from: $0) - $1)).sum() }
       guard residual.max()! <= 1 else {
         throw TrainingError("face \(row + 1): its crop is not a scale and shift of its frame (residual > 1 px)")
       }
       placements.append(placement)
     }
-    self.init(frames: frames, placements: placements)
+    return placements
   }
 
   /// The least-squares scale and shift taking `crop` points onto `frame` points; nil without spread.

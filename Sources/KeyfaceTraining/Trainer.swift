@@ -70,14 +70,21 @@ public final class Trainer {
   ///     loss curves beside it as `NAME.curves.svg`; nil saves nothing.
   ///   - frames: the full frames of `faces`, to draw the training crops from (see `FaceFrames`); validation
   ///     always uses the stored crops.
+  ///   - auxiliary: more points per face that training also regresses, weighted by `options.landmarkWeight`, on
+  ///     extra outputs of a widened copy of the network; `network` (and the checkpoint) keeps only its own outputs.
   ///   - metadata: extra `__metadata__` entries for the checkpoint.
   /// - Throws: if the checkpoint cannot be written.
   public func train(
     faces: KaggleDataset, split: DataSplit, negatives: KaggleDataset? = nil, frames: FaceFrames? = nil,
-    checkpoint: URL? = nil, metadata: [String: String] = [:]
+    auxiliary: AuxiliaryLandmarks? = nil, checkpoint: URL? = nil, metadata: [String: String] = [:]
   ) throws -> TrainingResult {
     precondition(frames == nil || frames!.placements.count == faces.count, "Trainer: one frame placement per face")
+    precondition(auxiliary == nil || auxiliary!.count == faces.count, "Trainer: one set of auxiliary points per face")
     let architecture = network.architecture
+    // With auxiliary points, a copy whose last layer has outputs for them too trains, and `network` takes its
+    // weights (less those outputs) before each validation.
+    let trainee = try auxiliary.map { try Trainer.widened(network, extraOutputs: 2 * $0.pointCount, seed: options.seed) }
+    let trained = trainee ?? network
     let trainScore = architecture.hasScore && negatives != nil && (negatives?.count ?? 0) > 0
     var negativeTraining: [Int] = []
     var negativeValidation: [Int] = []
@@ -109,7 +116,7 @@ public final class Trainer {
     }
     // Keras's Adam defaults (epsilon 1e-7) so that the seed recipe matches the notebook.
     let optimizer = Adam(
-      parameters: network.parameters, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, weightDecay: options.weightDecay)
+      parameters: trained.parameters, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, weightDecay: options.weightDecay)
     let predictor = DatasetPredictor(network: network, batchSize: 128)
     // The network trains uncalibrated; each saved copy carries the offset measured for its weights.
     network.horizontalOffset = 0
@@ -152,11 +159,11 @@ public final class Trainer {
         let slice = order[start..<min(start + options.batchSize, order.count)]
         let batch = BatchBuilder.batch(
           slice, faces: faces, negatives: negatives, architecture: architecture, augmentation: options.augmentation,
-          trainScore: trainScore, seed: options.seed, epoch: epoch, frames: frames)
-        network.zeroGrad()
-        let output = network.forward(batch.input, training: true)  // (B, outputCount)
+          trainScore: trainScore, seed: options.seed, epoch: epoch, frames: frames, auxiliary: auxiliary)
+        trained.zeroGrad()
+        let output = trained.forward(batch.input, training: true)  // (B, outputCount + auxiliary coordinates)
         let (loss, dOutput) = self.loss(output, batch, architecture: architecture)
-        network.backward(dOutput)
+        trained.backward(dOutput)
         rate = schedule.rate(at: Int(done * Double(resolution)))
         optimizer.step(learningRate: rate)
         step += 1
@@ -166,6 +173,7 @@ public final class Trainer {
         onBatch?(epoch, batches, stepsPerEpoch, lossSum / Double(batches))
       }
       if batches == 0 { break }
+      if let trainee { Trainer.copyWeights(from: trainee, to: network) }
 
       let rmse = split.validation.isEmpty ? Double.nan : predictor.errors(on: faces, indices: split.validation).rmse
       var accuracy: Double?
@@ -216,36 +224,83 @@ public final class Trainer {
   /// The combined masked loss and its gradient for one batch.
   private func loss(_ output: Tensor, _ batch: BatchBuilder.Batch, architecture: Architecture) -> (Float, Tensor) {
     let n = output.shape[0]
-    let outputs = architecture.outputCount
+    let outputs = output.shape[1]  // the architecture's, then any auxiliary coordinates
     let k = KaggleDataset.coordinateCount
     var keypoints = Tensor(zeros: [n, k])
     for b in 0..<n {
       for j in 0..<k { keypoints.data[b * k + j] = output.data[b * outputs + j] }
     }
-    let wingWidth = 10 / architecture.targetScale
-    let wingCurvature = 2 / architecture.targetScale
-    let (keypointLoss, dKeypoints): (Float, Tensor)
-    switch options.loss {
-    case .mse: (keypointLoss, dKeypoints) = Loss.maskedMSE(prediction: keypoints, target: batch.target, mask: batch.mask)
-    case .l1: (keypointLoss, dKeypoints) = Loss.maskedL1(prediction: keypoints, target: batch.target, mask: batch.mask)
-    case .wing:
-      (keypointLoss, dKeypoints) = Loss.maskedWing(
-        prediction: keypoints, target: batch.target, mask: batch.mask, w: wingWidth, epsilon: wingCurvature)
-    }
+    let (pointsLoss, dKeypoints) = keypointLoss(keypoints, batch.target, batch.mask, architecture)
     var dOutput = Tensor(zeros: [n, outputs])
     for b in 0..<n {
       for j in 0..<k { dOutput.data[b * outputs + j] = dKeypoints.data[b * k + j] }
     }
-    var total = keypointLoss
+    var total = pointsLoss
     if architecture.hasScore && batch.scoreMask.data.contains(where: { $0 > 0 }) {
       var logits = Tensor(zeros: [n, 1])
-      for b in 0..<n { logits.data[b] = output.data[b * outputs + outputs - 1] }
+      for b in 0..<n { logits.data[b] = output.data[b * outputs + architecture.outputCount - 1] }
       let (scoreLoss, dLogits) = Loss.maskedBinaryCrossEntropyWithLogits(
         prediction: logits, target: batch.scoreTarget, mask: batch.scoreMask)
       total += options.scoreWeight * scoreLoss
-      for b in 0..<n { dOutput.data[b * outputs + outputs - 1] = options.scoreWeight * dLogits.data[b] }
+      for b in 0..<n { dOutput.data[b * outputs + architecture.outputCount - 1] = options.scoreWeight * dLogits.data[b] }
+    }
+    let a = batch.auxiliaryTarget.shape[1]
+    if a > 0 {
+      // Auxiliary points: the keypoints' loss, after the architecture's own outputs.
+      precondition(outputs == architecture.outputCount + a, "Trainer: auxiliary outputs")
+      var points = Tensor(zeros: [n, a])
+      for b in 0..<n {
+        for j in 0..<a { points.data[b * a + j] = output.data[b * outputs + architecture.outputCount + j] }
+      }
+      let (pointLoss, dPoints) = keypointLoss(points, batch.auxiliaryTarget, batch.auxiliaryMask, architecture)
+      total += options.landmarkWeight * pointLoss
+      for b in 0..<n {
+        for j in 0..<a {
+          dOutput.data[b * outputs + architecture.outputCount + j] = options.landmarkWeight * dPoints.data[b * a + j]
+        }
+      }
     }
     return (total, dOutput)
+  }
+
+  /// `options.loss` of normalised coordinates (Wing's width and curvature are 10 and 2 px).
+  private func keypointLoss(
+    _ prediction: Tensor, _ target: Tensor, _ mask: Tensor, _ architecture: Architecture
+  ) -> (Float, Tensor) {
+    switch options.loss {
+    case .mse: return Loss.maskedMSE(prediction: prediction, target: target, mask: mask)
+    case .l1: return Loss.maskedL1(prediction: prediction, target: target, mask: mask)
+    case .wing:
+      return Loss.maskedWing(
+        prediction: prediction, target: target, mask: mask, w: 10 / architecture.targetScale,
+        epsilon: 2 / architecture.targetScale)
+    }
+  }
+
+  /// A copy of `network` whose last (linear) layer has `extraOutputs` more outputs after its own: the shared
+  /// weights are `network`'s, the extra ones initialised from `seed`.
+  /// - Throws: if the architecture does not end in a linear layer.
+  static func widened(_ network: Network, extraOutputs: Int, seed: UInt64) throws -> Network {
+    var architecture = network.architecture
+    guard case .linear(let out)? = architecture.layers.last else {
+      throw TrainingError("auxiliary points need an architecture that ends in a linear layer ('\(architecture.name)' does not)")
+    }
+    architecture.layers[architecture.layers.count - 1] = .linear(out: out + extraOutputs)
+    architecture.outputCount += extraOutputs
+    let wide = Network(architecture: architecture, seed: seed)
+    for (target, source) in zip(wide.parameters + wide.buffers, network.parameters + network.buffers) {
+      target.value.data.withUnsafeMutableBufferPointer { $0.update(fromContentsOf: source.value.data) }
+    }
+    return wide
+  }
+
+  /// Copies `wide`'s weights into `network`, which has the same layers but fewer outputs in the last one: each
+  /// tensor of `network` takes the leading elements of its counterpart (a linear weight's first rows).
+  static func copyWeights(from wide: Network, to network: Network) {
+    for (target, source) in zip(network.parameters + network.buffers, wide.parameters + wide.buffers) {
+      precondition(target.name == source.name && target.value.count <= source.value.count, "Trainer: layers differ")
+      target.value.data = Array(source.value.data.prefix(target.value.count))
+    }
   }
 
   private func scoreAccuracy(

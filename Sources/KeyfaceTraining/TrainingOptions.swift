@@ -38,6 +38,8 @@ public struct TrainingOptions: Equatable {
   public var augmentation: AugmentationOptions?
   /// Weight of the face-score cross-entropy relative to the keypoint loss (0.2).
   public var scoreWeight: Float
+  /// Weight of the auxiliary points' loss relative to the keypoint loss, when training has them (0.5).
+  public var landmarkWeight: Float = 0.5
   /// Seed for initial weights, shuffling, augmentation and dropout (42).
   public var seed: UInt64
   /// Wall-clock limit in seconds (2700), or nil. With a budget, the schedule runs on the larger of the step
@@ -86,6 +88,7 @@ public struct TrainingOptions: Equatable {
     if !(weightDecay >= 0 && weightDecay < 1) { return "weight decay must be in 0..<1" }
     if warmupEpochs < 0 { return "warm-up epochs must not be negative" }
     if !(scoreWeight >= 0 && scoreWeight.isFinite) { return "score weight must not be negative" }
+    if !(landmarkWeight >= 0 && landmarkWeight.isFinite) { return "landmark weight must not be negative" }
     if let timeBudget, !(timeBudget > 0 && timeBudget.isFinite) { return "time budget must be positive" }
     if let problem = augmentation?.problem { return problem }
     return nil

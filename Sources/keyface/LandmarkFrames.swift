@@ -1,5 +1,6 @@
-// `keyface train --frames`: reads a 68-point landmark table (faces68's landmarks68.csv: image, source, identity,
-// x0, y0, ... x67, y67 per face) and decodes its images, so training can draw its crops from the full frames.
+// `keyface train --frames` and `--landmarks`: reads a 68-point landmark table (faces68's landmarks68.csv: image,
+// source, identity, x0, y0, ... x67, y67 per face) and decodes its images, so training can draw its crops from the
+// full frames, or moves its 68 points into the crops as auxiliary training targets.
 import Dispatch
 import Foundation
 import KeyfaceMedia
@@ -15,43 +16,65 @@ enum LandmarkFrames {
   /// `images/` folder beside `path`.
   /// - Throws: `TrainingError` naming the file and line, or the image, that cannot be used.
   static func load(path: String, faces: KaggleDataset) throws -> FaceFrames {
-    let text: String
-    do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
-      throw TrainingError("\(path): cannot be read")
-    }
-    var lines = text.split(whereSeparator: \.isNewline).map(String.init)
-    guard !lines.isEmpty else { throw TrainingError("\(path): empty") }
-    let header = lines.removeFirst().split(separator: ",").map(String.init)
-    guard let imageColumn = header.firstIndex(of: "image"), let x0 = header.firstIndex(of: "x0"),
-      header.count >= x0 + 136
-    else { throw TrainingError("\(path): needs an 'image' column and x0, y0 ... x67, y67") }
-    guard lines.count == faces.count else {
-      throw TrainingError("\(path): \(lines.count) faces, but the training data has \(faces.count); rows must align")
-    }
-    var imageIndex: [String: Int] = [:]
-    var imageNames: [String] = []
-    var frameOfRow: [Int] = []
-    var points: [[SIMD2<Float>]] = []
-    for (number, line) in lines.enumerated() {
-      let cells = line.split(separator: ",", omittingEmptySubsequences: false)
-      let values = cells.count >= x0 + 136 ? cells[x0..<(x0 + 136)].compactMap { Float($0) } : []
-      guard values.count == 136, imageColumn < cells.count else {
-        throw TrainingError("\(path): line \(number + 2): expected 68 x, y pairs")
-      }
-      let name = String(cells[imageColumn])
-      if imageIndex[name] == nil {
-        imageIndex[name] = imageNames.count
-        imageNames.append(name)
-      }
-      frameOfRow.append(imageIndex[name]!)
-      points.append(
-        keypointSources.map { indices in
-          indices.reduce(SIMD2<Float>.zero) { $0 + SIMD2(values[2 * $1], values[2 * $1 + 1]) } / Float(indices.count)
-        })
-    }
+    let table = try Table(path: path, faces: faces)
     let folder = URL(fileURLWithPath: path).deletingLastPathComponent().appendingPathComponent("images")
-    let frames = try decode(imageNames.map { folder.appendingPathComponent($0).path })
-    return try FaceFrames(frames: frames, frameOfRow: frameOfRow, framePoints: points, faces: faces)
+    let frames = try decode(table.imageNames.map { folder.appendingPathComponent($0).path })
+    return try FaceFrames(frames: frames, frameOfRow: table.frameOfRow, framePoints: table.keypoints, faces: faces)
+  }
+
+  /// The 68 landmarks of each face of `faces` (rows aligned with `path`'s) in its crop, as auxiliary training
+  /// points; the images are not needed.
+  /// - Throws: `TrainingError` naming the file and line that cannot be used.
+  static func auxiliary(path: String, faces: KaggleDataset) throws -> AuxiliaryLandmarks {
+    let table = try Table(path: path, faces: faces)
+    let placements = try FaceFrames.placements(framePoints: table.keypoints, faces: faces)
+    return AuxiliaryLandmarks.ibug68(framePoints68: table.points, placements: placements)
+  }
+
+  /// The rows of a 68-point landmark table.
+  private struct Table {
+    /// Each distinct image once, in order of first use.
+    var imageNames: [String] = []
+    /// Per row: its image's index in `imageNames`.
+    var frameOfRow: [Int] = []
+    /// Per row: the 68 points in frame pixels.
+    var points: [[SIMD2<Float>]] = []
+
+    /// Per row: the 15 keypoints made from the 68 (Kaggle's order).
+    var keypoints: [[SIMD2<Float>]] {
+      points.map { p in keypointSources.map { $0.reduce(SIMD2<Float>.zero) { $0 + p[$1] } / Float($0.count) } }
+    }
+
+    init(path: String, faces: KaggleDataset) throws {
+      let text: String
+      do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
+        throw TrainingError("\(path): cannot be read")
+      }
+      var lines = text.split(whereSeparator: \.isNewline).map(String.init)
+      guard !lines.isEmpty else { throw TrainingError("\(path): empty") }
+      let header = lines.removeFirst().split(separator: ",").map(String.init)
+      guard let imageColumn = header.firstIndex(of: "image"), let x0 = header.firstIndex(of: "x0"),
+        header.count >= x0 + 136
+      else { throw TrainingError("\(path): needs an 'image' column and x0, y0 ... x67, y67") }
+      guard lines.count == faces.count else {
+        throw TrainingError("\(path): \(lines.count) faces, but the training data has \(faces.count); rows must align")
+      }
+      var imageIndex: [String: Int] = [:]
+      for (number, line) in lines.enumerated() {
+        let cells = line.split(separator: ",", omittingEmptySubsequences: false)
+        let values = cells.count >= x0 + 136 ? cells[x0..<(x0 + 136)].compactMap { Float($0) } : []
+        guard values.count == 136, values.allSatisfy(\.isFinite), imageColumn < cells.count else {
+          throw TrainingError("\(path): line \(number + 2): expected 68 x, y pairs")
+        }
+        let name = String(cells[imageColumn])
+        if imageIndex[name] == nil {
+          imageIndex[name] = imageNames.count
+          imageNames.append(name)
+        }
+        frameOfRow.append(imageIndex[name]!)
+        points.append((0..<68).map { SIMD2(values[2 * $0], values[2 * $0 + 1]) })
+      }
+    }
   }
 
   /// Decodes still images to grey, two at a time.

@@ -36,6 +36,9 @@ struct Train: ParsableCommand {
       "Passes over the training faces (default: 20 for seed, 60 for the others). 0 with --initial-model trains nothing: it measures that model and redoes its horizontal calibration (the mean x error flip averaging leaves, measured on the training faces).")
   var epochs: Int?
 
+  @Option(help: "Dropout probability before each dense layer (default: none). Fine-tuning with --initial-model needs the same value as the model was trained with.")
+  var dropout: Float?
+
   @Option(help: "Faces per optimiser step.")
   var batchSize: Int = 32
 
@@ -96,6 +99,15 @@ struct Train: ParsableCommand {
       valueName: "landmarks68.csv"))
   var frames: String?
 
+  @Option(
+    help: ArgumentHelp(
+      "68-point landmark table of the same faces, rows aligned with --data (faces68's landmarks68.csv): training also regresses all 68 points on extra outputs, an auxiliary task that teaches the shape around each keypoint. The saved model predicts the 15 keypoints only.",
+      valueName: "landmarks68.csv"))
+  var landmarks: String?
+
+  @Option(help: "Weight of the 68 landmarks' loss relative to the keypoints' (with --landmarks).")
+  var landmarkWeight: Float = TrainingOptions.defaults(for: .keyface).landmarkWeight
+
   @Option(help: "Stop after this many minutes, annealing the learning rate to fit (the run is then not exactly repeatable).")
   var timeBudget: Double?
 
@@ -105,6 +117,7 @@ struct Train: ParsableCommand {
       throw ValidationError("--epochs must be at least 1 (or 0 with --initial-model, to recalibrate it)")
     }
     if batchSize < 1 || batchSize > 4096 { throw ValidationError("--batch-size must be in 1...4096") }
+    if let dropout, !(dropout > 0 && dropout < 1) { throw ValidationError("--dropout must be in 0<..<1, e.g. 0.3") }
     if let learningRate, !(learningRate > 0 && learningRate < 10) {
       throw ValidationError("--learning-rate must be positive, e.g. 0.001")
     }
@@ -113,6 +126,7 @@ struct Train: ParsableCommand {
     if valGroups != nil && valFraction == 0 { throw ValidationError("--val-groups needs a --val-fraction above 0") }
     if let threads, threads < 1 || threads > 256 { throw ValidationError("--threads must be in 1...256") }
     if let timeBudget, !(timeBudget > 0 && timeBudget < 100_000) { throw ValidationError("--time-budget must be positive minutes") }
+    if !(landmarkWeight >= 0 && landmarkWeight < 1000) { throw ValidationError("--landmark-weight must be in 0..<1000") }
     if negatives != nil && arch == .seed {
       throw ValidationError("--negatives trains the face score, which the seed architecture lacks; use --arch keyface")
     }
@@ -142,7 +156,8 @@ struct Train: ParsableCommand {
 
   func run() throws {
     if let threads { Network.setThreads(threads) }
-    let architecture = Architecture.presets[arch.rawValue]!
+    var architecture = Architecture.presets[arch.rawValue]!
+    if let dropout { architecture = architecture.withDropout(dropout) }
     var options = TrainingOptions.defaults(for: architecture)
     options.seed = seed
     options.batchSize = batchSize
@@ -152,6 +167,7 @@ struct Train: ParsableCommand {
     if let loss { options.loss = loss }
     if let schedule { options.schedule = schedule }
     options.timeBudget = timeBudget.map { $0 * 60 }
+    options.landmarkWeight = landmarkWeight
     options.augmentation = noAugment ? nil : (arch == .seed && !augmentationGiven ? nil : augmentation)
 
     let started = Date()
@@ -175,7 +191,9 @@ struct Train: ParsableCommand {
       return set
     }
     let faceFrames = try frames.map { try LandmarkFrames.load(path: $0, faces: faces) }
+    let auxiliary = try landmarks.map { try LandmarkFrames.auxiliary(path: $0, faces: faces) }
     let augmentText = (options.augmentation == nil ? "off" : "on") + (faceFrames != nil ? ", crops drawn from the frames" : "")
+      + (auxiliary != nil ? ", 68 landmarks as an auxiliary task" : "")
     printLine(
       "loaded \(faces.count) faces in \(String(format: "%.1f", Date().timeIntervalSince(started))) s: "
         + "\(split.training.count) train, \(split.validation.count) validation"
@@ -219,6 +237,10 @@ struct Train: ParsableCommand {
     ]
     if let negativeFaces { metadata["negatives"] = String(negativeFaces.count) }
     if let frames { metadata["frames"] = URL(fileURLWithPath: frames).lastPathComponent }
+    if let landmarks {
+      metadata["auxiliary_landmarks"] = URL(fileURLWithPath: landmarks).lastPathComponent
+      metadata["landmark_weight"] = String(landmarkWeight)
+    }
     if let initialModel { metadata["initial_model"] = URL(fileURLWithPath: initialModel).lastPathComponent }
     if options.epochs == 0 {
       // Recalibrating only: the model keeps the description of how it was trained.
@@ -228,7 +250,8 @@ struct Train: ParsableCommand {
     }
     let url = URL(fileURLWithPath: out)
     let result = try trainer.train(
-      faces: faces, split: split, negatives: negativeFaces, frames: faceFrames, checkpoint: url, metadata: metadata)
+      faces: faces, split: split, negatives: negativeFaces, frames: faceFrames, auxiliary: auxiliary, checkpoint: url,
+      metadata: metadata)
     var summary = "best epoch \(result.bestEpoch), validation RMSE "
     if result.bestValidationRMSE.isFinite {
       let calibrated = DatasetPredictor(network: network).errors(on: faces, indices: split.validation).rmse

@@ -48,6 +48,22 @@ final class NetworkTests: XCTestCase {
     }
   }
 
+  /// Dropout goes before each dense layer, keeps the weights' names, and changes only training.
+  func testDropoutPrecedesEveryLinearLayerAndOnlyTrains() throws {
+    let dropped = Architecture.keyface.withDropout(0.4)
+    XCTAssertEqual(dropped.layers.filter { $0 != .dropout(p: 0.4) }, Architecture.keyface.layers)
+    for (index, layer) in dropped.layers.enumerated() {
+      if case .linear = layer { XCTAssertEqual(dropped.layers[index - 1], .dropout(p: 0.4)) }
+    }
+    let plain = Network(architecture: .keyface, seed: 1)
+    let network = Network(architecture: dropped, seed: 2)
+    XCTAssertEqual(network.parameters.map(\.name), plain.parameters.map(\.name))
+    for (a, b) in zip(network.parameters, plain.parameters) { a.value = b.value }
+    let input = Tensor(shape: [2, 1, 96, 96], data: (0..<(2 * 9216)).map { Float($0 % 97) / 97 })
+    XCTAssertEqual(network.forward(input, training: false), plain.forward(input, training: false))
+    XCTAssertNotEqual(network.forward(input, training: true), plain.forward(input, training: true))
+  }
+
   func testInvalidArchitecturesAreRejected() {
     var noFlatten = tinyArchitecture
     noFlatten.layers.removeAll { $0 == .flatten }

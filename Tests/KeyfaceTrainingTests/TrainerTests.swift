@@ -190,4 +190,115 @@ final class TrainerTests: XCTestCase {
     XCTAssertEqual(batch.target.data[0], (faces.coordinates[0] - 48) / 48, accuracy: 1e-6)
     XCTAssertEqual(batch.input.data[100], Float(faces.pixels[100]) / 255, accuracy: 1e-6)
   }
+  /// 68 auxiliary points per face made from its keypoints, as a 68-point annotation would place them: the eye
+  /// contours on the eye centres, the eyebrow, nose and mouth points on their keypoints, the rest near the face.
+  private func auxiliary(for faces: KaggleDataset) -> AuxiliaryLandmarks {
+    let ofKeypoint: [Int: Int] = [22: 6, 26: 7, 21: 8, 17: 9, 30: 10, 54: 11, 48: 12, 51: 13, 57: 14]
+    var coordinates: [Float] = []
+    for row in 0..<faces.count {
+      let point = { (k: Int) in SIMD2(faces.coordinates[row * 30 + 2 * k], faces.coordinates[row * 30 + 2 * k + 1]) }
+      for i in 0..<68 {
+        let p: SIMD2<Float>
+        switch i {
+        case 42...47: p = point(0)
+        case 36...41: p = point(1)
+        default: p = ofKeypoint[i].map(point) ?? (point(10) + SIMD2(Float(i % 9) - 4, Float(i % 5)))
+        }
+        coordinates += [p.x, p.y]
+      }
+    }
+    return AuxiliaryLandmarks(pointCount: 68, coordinates: coordinates, flipPairs: AuxiliaryLandmarks.ibug68FlipPairs)
+  }
+
+  /// The widened copy computes the network's outputs first, then its extra ones; its weights copy back exactly.
+  func testWidenedNetworkSharesOutputsAndCopiesBack() throws {
+    let network = Network(architecture: tiny, seed: 5)
+    let wide = try Trainer.widened(network, extraOutputs: 136, seed: 9)
+    XCTAssertEqual(wide.architecture.outputCount, 167)
+    var random = SeededRandom(seed: 3)
+    let input = Tensor(shape: [2, 1, 96, 96], data: (0..<(2 * 9216)).map { _ in random.uniform(0, 1) })
+    let narrowOut = network.forward(input, training: false)
+    let wideOut = wide.forward(input, training: false)
+    // Equal but for rounding (the products are split differently).
+    func assertLeadingOutputsEqual(_ wide: Tensor, _ narrow: Tensor) {
+      for b in 0..<2 {
+        for j in 0..<31 { XCTAssertEqual(wide.data[b * 167 + j], narrow.data[b * 31 + j], accuracy: 1e-5 * (1 + abs(narrow.data[b * 31 + j]))) }
+      }
+    }
+    assertLeadingOutputsEqual(wideOut, narrowOut)
+    // Change the wide copy (as training does) and copy it back.
+    for p in wide.parameters { p.value.data = p.value.data.map { $0 * 1.5 + 0.01 } }
+    let changed = wide.forward(input, training: false)
+    Trainer.copyWeights(from: wide, to: network)
+    let copied = network.forward(input, training: false)
+    assertLeadingOutputsEqual(changed, copied)
+    XCTAssertNotEqual(copied, narrowOut)
+    XCTAssertThrowsError(
+      try Trainer.widened(Network(architecture: Architecture(
+        name: "pooled", inputSize: 96, inputChannels: 1, layers: [.conv(out: 30, kernel: 3, stride: 2, padding: 1), .globalAvgPool],
+        outputCount: 30, inputScale: 1, inputOffset: 0, targetCenter: 48, targetScale: 48), seed: 1),
+        extraOutputs: 4, seed: 1))
+  }
+
+  /// Auxiliary points move, flip and swap with the keypoints: the points placed on a keypoint stay on it.
+  func testBatchesCarryAuxiliaryPointsThroughAugmentation() {
+    let faces = synthetic(count: 3, seed: 4)
+    let points = auxiliary(for: faces)
+    let flipAndTurn = AugmentationOptions(
+      flipProbability: 1, maxRotationDegrees: 10, maxScale: 0.1, maxShift: 3, geometricProbability: 1,
+      maxBrightness: 0, maxContrast: 0)
+    let batch = BatchBuilder.batch(
+      [TrainingSample.face(1), .negative(0), .face(2)][...], faces: faces, negatives: noise(count: 1), architecture: tiny,
+      augmentation: flipAndTurn, trainScore: true, seed: 1, epoch: 1, auxiliary: points)
+    XCTAssertEqual(batch.auxiliaryTarget.shape, [3, 136])
+    XCTAssertEqual(batch.auxiliaryMask.data[136..<272].reduce(0, +), 0)  // a non-face has no points
+    for b in [0, 2] {
+      let target = { (j: Int) in batch.target.data[b * 30 + j] }
+      let aux = { (j: Int) in batch.auxiliaryTarget.data[b * 136 + j] }
+      XCTAssertEqual(batch.mask.data[b * 30 + 20], 1)
+      XCTAssertNotEqual(target(20), (faces.coordinates[(b == 0 ? 1 : 2) * 30 + 20] - 48) / 48, "not moved")
+      // After the flip the subject's left eye (keypoint 0) holds what was the right one, and so do points 42-47.
+      for (point, keypoint) in [(42, 0), (47, 0), (36, 1), (41, 1), (22, 6), (17, 9), (30, 10), (54, 11), (48, 12), (57, 14)] {
+        XCTAssertEqual(aux(2 * point), target(2 * keypoint), accuracy: 1e-5, "point \(point) x")
+        XCTAssertEqual(aux(2 * point + 1), target(2 * keypoint + 1), accuracy: 1e-5, "point \(point) y")
+      }
+    }
+  }
+
+  func testIBUGFlipPairsAreDisjointAndLeaveTheMidlineAlone() {
+    let pairs = AuxiliaryLandmarks.ibug68FlipPairs
+    let paired = pairs.flatMap { [$0.0, $0.1] }
+    XCTAssertEqual(Set(paired).count, paired.count)
+    XCTAssertEqual(Set(0..<68).subtracting(paired), [8, 27, 28, 29, 30, 33, 51, 57, 62, 66])
+    // The 15 keypoints' own pairs follow from them (eye corners 36/45, 39/42; brows 17/26, 21/22; mouth 48/54).
+    for (a, b) in [(36, 45), (39, 42), (17, 26), (21, 22), (48, 54)] {
+      XCTAssertTrue(pairs.contains { $0 == (a, b) || $0 == (b, a) }, "\(a)-\(b)")
+    }
+  }
+
+  /// Training with auxiliary points keeps the network's own layout and learns its keypoints; the points change
+  /// what it learns (a weight of 0 gives another run).
+  func testTrainingWithAuxiliaryPointsKeepsTheLayout() throws {
+    let fixtures = try Fixtures()
+    let faces = synthetic(count: 64, seed: 1)
+    let split = DataSplit.random(count: faces.count, fraction: 0.25, seed: 3)
+    let checkpoint = fixtures.directory.appendingPathComponent("aux.safetensors")
+    func run(weight: Float) throws -> (TrainingResult, Network) {
+      var options = options(epochs: 8)
+      options.landmarkWeight = weight
+      let trainer = Trainer(network: Network(architecture: tiny, seed: 5), options: options)
+      let result = try trainer.train(faces: faces, split: split, auxiliary: auxiliary(for: faces), checkpoint: checkpoint)
+      return (result, trainer.network)
+    }
+    let (result, network) = try run(weight: 0.5)
+    XCTAssertEqual(network.architecture, tiny)
+    XCTAssertEqual(try Network(contentsOf: checkpoint).architecture, tiny)
+    XCTAssertLessThan(result.bestValidationRMSE, 0.5 * result.epochs[0].validationRMSE, "\(result.epochs.map(\.validationRMSE))")
+    XCTAssertEqual(
+      DatasetPredictor(network: network).errors(on: faces, indices: split.validation).rmse,
+      DatasetPredictor(network: try Network(contentsOf: checkpoint)).errors(on: faces, indices: split.validation).rmse,
+      accuracy: 1e-4)
+    let (unweighted, _) = try run(weight: 0)
+    XCTAssertNotEqual(unweighted.epochs.map(\.trainLoss), result.epochs.map(\.trainLoss))
+  }
 }

@@ -112,6 +112,17 @@ public struct Architecture: Codable, Equatable {
     return copy
   }
 
+  /// This architecture with dropout of probability `p` before every linear layer (the dense head, where nearly
+  /// all the parameters are); the same name, as dropout changes nothing at inference.
+  public func withDropout(_ p: Float) -> Architecture {
+    var copy = self
+    copy.layers = layers.flatMap { layer -> [LayerSpec] in
+      if case .linear = layer { return [.dropout(p: p), layer] }
+      return [layer]
+    }
+    return copy
+  }
+
   /// The presets by name.
   public static let presets: [String: Architecture] = [
     "seed": seed, "keyface": keyface, "keyface-deep": keyfaceDeep, "keyface-bn": keyfaceBN,
