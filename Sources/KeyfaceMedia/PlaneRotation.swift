@@ -7,11 +7,22 @@ enum PlaneRotation {
   /// Rotates a `width` x `height` plane (rows `stride` bytes apart) by `degrees` (0, 90, 180, 270)
   /// clockwise into `output`, which must hold `width * height` bytes; its rows have no padding.
   ///
-  /// - Parameter expandRange: map limited-range luma to full-range grey (`limitedToFullRange`).
+  /// - Parameters:
+  ///   - mirrored: then mirror the result left-right.
+  ///   - expandRange: map limited-range luma to full-range grey (`limitedToFullRange`).
   static func rotate(
-    _ input: UnsafePointer<UInt8>, width: Int, height: Int, stride: Int, degrees: Int,
+    _ input: UnsafePointer<UInt8>, width: Int, height: Int, stride: Int, degrees: Int, mirrored: Bool = false,
     expandRange: Bool = false, into output: UnsafeMutablePointer<UInt8>
   ) {
+    defer {
+      if mirrored {
+        let rowLength = degrees == 90 || degrees == 270 ? height : width
+        for row in 0..<(width * height / rowLength) {
+          var line = UnsafeMutableBufferPointer(start: output + row * rowLength, count: rowLength)
+          line.reverse()
+        }
+      }
+    }
     if degrees == 0 && !expandRange {
       for y in 0..<height { (output + y * width).update(from: input + y * stride, count: width) }
     } else if expandRange {

@@ -1,7 +1,8 @@
 // Reads the frames of a video file, URL, standard input or still image through libavformat and libavcodec:
 // the best video stream, threaded decoding, grey (and optionally yuv420p) pixels in displayed orientation,
 // and presentation times from each frame's best-effort timestamp. Corrupt packets are skipped with one
-// warning. Left out: audio, seeking, and display matrices with a flip (only the rotation is applied).
+// warning. The display matrix is applied as players apply it: quarter turns and mirroring (other angles are
+// rounded to a quarter turn). Left out: audio and seeking.
 
 import CFFmpeg
 
@@ -20,6 +21,9 @@ public final class VideoReader {
   public private(set) var height: Int
   /// Clockwise rotation in degrees (0, 90, 180 or 270) from the stream's display matrix, applied to the pixels.
   public let rotation: Int
+  /// Whether the display matrix also mirrors the picture left-right, after `rotation` (a vertical flip is a
+  /// half turn and a mirror; a transpose a quarter turn and a mirror).
+  public let mirrored: Bool
   /// Average (or guessed) frames per second, for information only: times come from timestamps.
   public let frameRate: Double?
   /// Duration in seconds, when the container says.
@@ -86,7 +90,7 @@ public final class VideoReader {
     decoder = try naming(path) { try Decoder(stream: stream, codec: codec, threads: threads) }
     packet = try naming(path) { try Packet() }
     frame = try naming(path) { try Frame() }
-    rotation = VideoReader.clockwiseRotation(of: stream)
+    (rotation, mirrored) = VideoReader.orientation(of: stream)
     let codedWidth = Int(stream.pointee.codecpar.pointee.width)
     let codedHeight = Int(stream.pointee.codecpar.pointee.height)
     let swaps = rotation == 90 || rotation == 270
@@ -105,21 +109,26 @@ public final class VideoReader {
     }
   }
 
-  /// The display matrix's rotation as clockwise degrees on screen, rounded to a quarter turn.
-  private static func clockwiseRotation(of stream: UnsafeMutablePointer<AVStream>) -> Int {
+  /// The display matrix's clockwise quarter turns (in degrees) and mirroring, decided as FFmpeg 7's command line
+  /// decides them (which transpose, flip or rotation filters to insert) so that frames look as its players show them.
+  private static func orientation(of stream: UnsafeMutablePointer<AVStream>) -> (rotation: Int, mirrored: Bool) {
     var size = 0
-    guard let data = av_stream_get_side_data(stream, AV_PKT_DATA_DISPLAYMATRIX, &size),
-      size >= 9 * 4
-    else {
-      return 0
+    guard let data = av_stream_get_side_data(stream, AV_PKT_DATA_DISPLAYMATRIX, &size), size >= 9 * 4 else {
+      return (0, false)
     }
-    let counterclockwise = data.withMemoryRebound(to: Int32.self, capacity: 9) {
-      av_display_rotation_get($0)
-    }
-    guard counterclockwise.isFinite else { return 0 }
-    // av_display_rotation_get is counterclockwise; players (and ffmpeg's CLI) rotate by its negation.
+    let matrix = data.withMemoryRebound(to: Int32.self, capacity: 9) { Array(UnsafeBufferPointer(start: $0, count: 9)) }
+    let counterclockwise = av_display_rotation_get(matrix)
+    guard counterclockwise.isFinite else { return (0, false) }
+    // av_display_rotation_get is counterclockwise; players turn the picture by its negation.
     let quarterTurns = Int((-counterclockwise / 90).rounded())
-    return ((quarterTurns % 4 + 4) % 4) * 90
+    let degrees = ((quarterTurns % 4 + 4) % 4) * 90
+    switch degrees {
+    case 90 where matrix[3] > 0: return (90, true)  // transpose
+    case 180 where matrix[4] > 0: return (0, true)  // a horizontal flip alone
+    case 270 where matrix[3] < 0: return (270, true)  // transpose across the other diagonal
+    case 0 where matrix[4] < 0: return (180, true)  // a vertical flip alone
+    default: return (degrees, false)
+    }
   }
 
   /// Decodes the next frame; `nil` at the end of the stream, after the decoder has been drained.
@@ -285,11 +294,11 @@ public final class VideoReader {
         || format == AV_PIX_FMT_GRAY8
       return makePlane(w * h) {
         PlaneRotation.rotate(
-          data, width: w, height: h, stride: stride, degrees: rotation, expandRange: !fullRange,
+          data, width: w, height: h, stride: stride, degrees: rotation, mirrored: mirrored, expandRange: !fullRange,
           into: $0)
       }
     }
-    if rotation == 0 {
+    if rotation == 0 && !mirrored {
       return try makePlane(w * h) {
         try scaler.convert(
           frame, to: AV_PIX_FMT_GRAY8, fullRangeOutput: true, planes: [$0], strides: [Int32(w)])
@@ -301,7 +310,7 @@ public final class VideoReader {
       try scaler.convert(
         frame, to: AV_PIX_FMT_GRAY8, fullRangeOutput: true, planes: [base], strides: [Int32(w)])
       return makePlane(w * h) {
-        PlaneRotation.rotate(base, width: w, height: h, stride: w, degrees: rotation, into: $0)
+        PlaneRotation.rotate(base, width: w, height: h, stride: w, degrees: rotation, mirrored: mirrored, into: $0)
       }
     }
   }
@@ -321,7 +330,7 @@ public final class VideoReader {
         planes.append(
           makePlane(pw * ph) {
             PlaneRotation.rotate(
-              data, width: pw, height: ph, stride: stride, degrees: rotation, into: $0)
+              data, width: pw, height: ph, stride: stride, degrees: rotation, mirrored: mirrored, into: $0)
           })
       }
       return YUVImage(width: outWidth, height: outHeight, y: planes[0], u: planes[1], v: planes[2])
@@ -340,7 +349,7 @@ public final class VideoReader {
       let rotated = [(y, w, h), (u, cw, ch), (v, cw, ch)].map { plane, pw, ph in
         makePlane(pw * ph) {
           PlaneRotation.rotate(
-            plane, width: pw, height: ph, stride: pw, degrees: rotation, into: $0)
+            plane, width: pw, height: ph, stride: pw, degrees: rotation, mirrored: mirrored, into: $0)
         }
       }
       return YUVImage(

@@ -36,17 +36,25 @@ final class PlaneRotationTests: XCTestCase {
         }
       }
       for degrees in [0, 90, 180, 270] {
-        var output = [UInt8](repeating: 0, count: width * height)
-        padded.withUnsafeBufferPointer { input in
-          output.withUnsafeMutableBufferPointer { out in
-            PlaneRotation.rotate(
-              input.baseAddress!, width: width, height: height, stride: stride, degrees: degrees,
-              into: out.baseAddress!)
+        for mirrored in [false, true] {
+          var output = [UInt8](repeating: 0, count: width * height)
+          padded.withUnsafeBufferPointer { input in
+            output.withUnsafeMutableBufferPointer { out in
+              PlaneRotation.rotate(
+                input.baseAddress!, width: width, height: height, stride: stride, degrees: degrees,
+                mirrored: mirrored, into: out.baseAddress!)
+            }
           }
+          var expected = reference(plain, width: width, height: height, degrees: degrees)
+          if mirrored {
+            // Each displayed row reversed.
+            let rowLength = degrees % 180 == 0 ? width : height
+            expected = Swift.stride(from: 0, to: expected.count, by: rowLength).flatMap {
+              expected[$0..<($0 + rowLength)].reversed()
+            }
+          }
+          XCTAssertEqual(output, expected, "\(width)x\(height) \(degrees) mirrored \(mirrored)")
         }
-        XCTAssertEqual(
-          output, reference(plain, width: width, height: height, degrees: degrees),
-          "\(width)x\(height) \(degrees)")
       }
     }
   }

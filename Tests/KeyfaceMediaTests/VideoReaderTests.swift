@@ -165,6 +165,51 @@ final class VideoReaderTests: XCTestCase {
     }
   }
 
+  /// Display matrices that mirror: FFmpeg 5.1's command line cannot write them, so the test writes the matrix
+  /// into the MP4 track header itself. Frames come out as FFmpeg 7's command line shows them (see `orientation`).
+  func testMirroringDisplayMatricesAreApplied() throws {
+    let dir = try temporaryFolder(self)
+    let plain = dir.appendingPathComponent("plain.mp4").path
+    try ffmpeg(
+      "-f", "lavfi", "-i", "color=black:size=160x120:rate=10", "-t", "0.3",
+      "-vf", "drawbox=x=0:y=0:w=40:h=30:color=white:t=fill", "-c:v", "libx264", "-pix_fmt", "yuv420p", plain)
+    let bytes = try Data(contentsOf: URL(fileURLWithPath: plain))
+    let tkhd = try XCTUnwrap(bytes.range(of: Data("tkhd".utf8))).lowerBound
+    XCTAssertEqual(bytes[tkhd + 4], 0, "version 0 track header")
+    let matrixOffset = tkhd + 4 + 4 + 20 + 16  // type, version and flags, times, id and duration, layer to volume
+    let one: Int32 = 1 << 16
+    // (a, b, c, d) of the 16.16 matrix; the displayed size, and where the coded top-left box shows.
+    let cases: [(name: String, abcd: [Int32], rotation: Int, size: (Int, Int), box: (Int, Int))] = [
+      ("hflip", [-one, 0, 0, one], 0, (160, 120), (140, 15)),
+      ("vflip", [one, 0, 0, -one], 180, (160, 120), (20, 105)),
+      ("transpose", [0, one, one, 0], 90, (120, 160), (15, 20)),
+      ("antitranspose", [0, -one, -one, 0], 270, (120, 160), (104, 139)),
+    ]
+    for test in cases {
+      var patched = bytes
+      let matrix: [Int32] = [test.abcd[0], test.abcd[1], 0, test.abcd[2], test.abcd[3], 0, 0, 0, 1 << 30]
+      for (i, value) in matrix.enumerated() {
+        withUnsafeBytes(of: value.bigEndian) { patched.replaceSubrange((matrixOffset + 4 * i)..<(matrixOffset + 4 * i + 4), with: $0) }
+      }
+      let clip = dir.appendingPathComponent("\(test.name).mp4")
+      try patched.write(to: clip)
+      let reader = try VideoReader(path: clip.path, wantColor: true)
+      XCTAssertEqual(reader.rotation, test.rotation, test.name)
+      XCTAssertTrue(reader.mirrored, test.name)
+      XCTAssertEqual(reader.width, test.size.0, test.name)
+      XCTAssertEqual(reader.height, test.size.1, test.name)
+      let frame = try XCTUnwrap(try reader.nextFrame())
+      let (x, y) = test.box
+      XCTAssertGreaterThan(frame.gray[x, y], 200, "\(test.name): box at \(test.box)")
+      // The other three corners are dark.
+      for (cx, cy) in [(x, frame.gray.height - 1 - y), (frame.gray.width - 1 - x, y), (frame.gray.width - 1 - x, frame.gray.height - 1 - y)] {
+        XCTAssertLessThan(frame.gray[cx, cy], 40, "\(test.name): corner \(cx), \(cy)")
+      }
+      let color = try XCTUnwrap(frame.color)
+      XCTAssertEqual(color.y[y * color.width + x], 235, "\(test.name): limited-range white in the colour picture")
+    }
+  }
+
   func testStandardInputThroughAPipe() throws {
     let dir = try temporaryFolder(self)
     let clip = dir.appendingPathComponent("stream.mkv").path
