@@ -14,7 +14,7 @@ struct Eval: ParsableCommand {
 
   @OptionGroup var crops: CropModelOptions
 
-  @Flag(help: "Print one JSON object {\"rmse\", \"per_keypoint\", \"count\", \"faces\"} on stdout instead of a table.")
+  @Flag(help: "Print one JSON object {\"rmse\", \"per_keypoint\", \"count\", \"faces\", \"framing\"} on stdout instead of a table.")
   var json = false
 
   @Option(help: "Write a PNG contact sheet of faces with true (green) and predicted (red) keypoints.")
@@ -62,7 +62,7 @@ struct Eval: ParsableCommand {
     guard !rows.isEmpty else { throw TrainingError("\(data): no faces to score") }
 
     let predictor = crops.predictor(networks)
-    let predicted = predictor.predict(faces, indices: rows).coordinates
+    let (predicted, fitted) = crops.framed(predictor.predict(faces, indices: rows).coordinates)
     var errors = KeypointErrors()
     let n = KaggleDataset.coordinateCount
     for (i, row) in rows.enumerated() {
@@ -71,9 +71,11 @@ struct Eval: ParsableCommand {
         mask: faces.mask[row * n..<(row + 1) * n])
     }
     if json {
-      print(errors.json)
+      // One more member after the scores: how the crops were taken to be framed.
+      print(errors.json.dropLast() + ",\"framing\":\"\(fitted ? "fitted" : "free")\"}")
     } else {
       print("RMSE \(String(format: "%.4f", errors.rmse)) px over \(errors.count) coordinates of \(errors.faces) faces")
+      print("framing: \(fitted ? "fitted (predictions moved to keypoints that frame as the crops)" : "free")")
       let per = errors.perKeypoint
       for name in Keypoints.names {
         guard let value = per[name] else { continue }

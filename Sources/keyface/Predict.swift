@@ -35,7 +35,7 @@ struct Predict: ParsableCommand {
     guard test.count > 0 else { throw TrainingError("\(data): no faces") }
     let submission = try KaggleSubmission(lookupPath: lookup)
     let predictor = crops.predictor(networks)
-    let predicted = predictor.predict(test).coordinates
+    let (predicted, _) = crops.framed(predictor.predict(test).coordinates)
     let text = try submission.csv(test: test, predicted: predicted)
     do {
       try text.write(to: URL(fileURLWithPath: out), atomically: true, encoding: .utf8)

@@ -116,4 +116,39 @@ final class TrainFramesTests: XCTestCase {
     XCTAssertEqual(lines.count, 1, run.stderr)
     XCTAssertTrue(run.stderr.contains("landmarks68.csv: 1 faces, but the training data has 2"), run.stderr)
   }
+
+  /// `--landmarks` trains the 68 points as an auxiliary task; the saved model keeps the 15 keypoints (and score).
+  func testTrainingWithAuxiliaryLandmarks() throws {
+    let (data, landmarks) = try makeData()
+    let run = try KeyfaceProcess.run(
+      [
+        "train", "--data", data, "--landmarks", landmarks, "--out", "m.safetensors", "--epochs", "1",
+        "--val-fraction", "0", "--arch", "keyface", "--threads", "1",
+      ], in: directory)
+    XCTAssertEqual(run.status, 0, run.stderr)
+    XCTAssertTrue(run.stderr.contains("68 landmarks as an auxiliary task"), run.stderr)
+    let file = try Data(contentsOf: directory.appendingPathComponent("m.safetensors"))
+    let length = file[0..<8].enumerated().reduce(0) { $0 | Int($1.element) << (8 * $1.offset) }
+    let header = try XCTUnwrap(try JSONSerialization.jsonObject(with: file[8..<(8 + length)]) as? [String: Any])
+    XCTAssertEqual((header["fc2.weight"] as? [String: Any])?["shape"] as? [Int], [31, 512])
+    XCTAssertEqual((header["__metadata__"] as? [String: String])?["auxiliary_landmarks"], "landmarks68.csv")
+  }
+
+  /// `eval --framing`: 'fitted' moves predictions to self-framed keypoints (another RMSE), 'free' leaves them;
+  /// the JSON says which was used.
+  func testEvalFraming() throws {
+    let (data, _) = try makeData()
+    func eval(_ framing: String) throws -> [String: Any] {
+      let run = try KeyfaceProcess.run(["eval", "--data", data, "--json", "--framing", framing], in: directory)
+      XCTAssertEqual(run.status, 0, run.stderr)
+      return try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+    }
+    let fitted = try eval("fitted")
+    let free = try eval("free")
+    XCTAssertEqual(fitted["framing"] as? String, "fitted")
+    XCTAssertEqual(free["framing"] as? String, "free")
+    XCTAssertNotEqual(try XCTUnwrap(fitted["rmse"] as? Double), try XCTUnwrap(free["rmse"] as? Double))
+    let bad = try KeyfaceProcess.run(["eval", "--data", data, "--framing", "sideways"], in: directory)
+    XCTAssertNotEqual(bad.status, 0)
+  }
 }
