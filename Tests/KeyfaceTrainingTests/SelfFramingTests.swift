@@ -13,17 +13,8 @@ final class SelfFramingTests: XCTestCase {
 
   /// The crop points of `frame` points: the least-squares scale and shift onto the layout applied to them.
   private func framed(_ frame: [SIMD2<Float>]) -> [SIMD2<Float>] {
-    let n = Float(frame.count)
-    let fm = frame.reduce(.zero, +) / n
-    let lm = layout.reduce(.zero, +) / n
-    var cross: Float = 0
-    var spread: Float = 0
-    for (f, l) in zip(frame, layout) {
-      cross += ((f - fm) * (l - lm)).sum()
-      spread += ((f - fm) * (f - fm)).sum()
-    }
-    let scale = cross / spread
-    return frame.map { lm + scale * ($0 - fm) }
+    let fit = FaceFrames.fit(crop: frame, frame: layout)!  // frame -> layout, as the crops were made
+    return frame.map { $0 * fit.scale + fit.shift }
   }
 
   private func distance(_ a: [SIMD2<Float>], _ b: [SIMD2<Float>]) -> Float {
