@@ -16,17 +16,26 @@ enum LandmarkFrames {
   /// `images/` folder beside `path`.
   /// - Throws: `TrainingError` naming the file and line, or the image, that cannot be used.
   static func load(path: String, faces: KaggleDataset) throws -> FaceFrames {
-    let table = try Table(path: path, faces: faces)
-    let folder = URL(fileURLWithPath: path).deletingLastPathComponent().appendingPathComponent("images")
-    let frames = try decode(table.imageNames.map { folder.appendingPathComponent($0).path })
+    let table = try Table(path: path, expectedCount: faces.count)
+    let frames = try decode(table.imagePaths(beside: path))
     return try FaceFrames(frames: frames, frameOfRow: table.frameOfRow, framePoints: table.keypoints, faces: faces)
+  }
+
+  /// Every face of the table at `path` with its 15 keypoints in its frame, and the decoded frames, for training
+  /// the refinement network (`keyface train --arch keyface-patches`).
+  /// - Throws: `TrainingError` naming the file and line, or the image, that cannot be used.
+  static func loadFaces(path: String) throws -> (frames: [FaceFrames.Frame], faces: [PatchTrainingFace]) {
+    let table = try Table(path: path, expectedCount: nil)
+    let frames = try decode(table.imagePaths(beside: path))
+    let faces = zip(table.frameOfRow, table.keypoints).map { PatchTrainingFace(frame: $0, points: $1) }
+    return (frames, faces)
   }
 
   /// The 68 landmarks of each face of `faces` (rows aligned with `path`'s) in its crop, as auxiliary training
   /// points; the images are not needed.
   /// - Throws: `TrainingError` naming the file and line that cannot be used.
   static func auxiliary(path: String, faces: KaggleDataset) throws -> AuxiliaryLandmarks {
-    let table = try Table(path: path, faces: faces)
+    let table = try Table(path: path, expectedCount: faces.count)
     let placements = try FaceFrames.placements(framePoints: table.keypoints, faces: faces)
     return AuxiliaryLandmarks.ibug68(framePoints68: table.points, placements: placements)
   }
@@ -45,7 +54,14 @@ enum LandmarkFrames {
       points.map { p in keypointSources.map { $0.reduce(SIMD2<Float>.zero) { $0 + p[$1] } / Float($0.count) } }
     }
 
-    init(path: String, faces: KaggleDataset) throws {
+    /// The images' paths: in the `images/` folder beside the table at `path`.
+    func imagePaths(beside path: String) -> [String] {
+      let folder = URL(fileURLWithPath: path).deletingLastPathComponent().appendingPathComponent("images")
+      return imageNames.map { folder.appendingPathComponent($0).path }
+    }
+
+    /// Reads the table; `expectedCount`, when given, is the number of rows it must have (those of the training data).
+    init(path: String, expectedCount: Int?) throws {
       let text: String
       do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
         throw TrainingError("\(path): cannot be read")
@@ -56,8 +72,8 @@ enum LandmarkFrames {
       guard let imageColumn = header.firstIndex(of: "image"), let x0 = header.firstIndex(of: "x0"),
         header.count >= x0 + 136
       else { throw TrainingError("\(path): needs an 'image' column and x0, y0 ... x67, y67") }
-      guard lines.count == faces.count else {
-        throw TrainingError("\(path): \(lines.count) faces, but the training data has \(faces.count); rows must align")
+      if let expectedCount, lines.count != expectedCount {
+        throw TrainingError("\(path): \(lines.count) faces, but the training data has \(expectedCount); rows must align")
       }
       var imageIndex: [String: Int] = [:]
       for (number, line) in lines.enumerated() {

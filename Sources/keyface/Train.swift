@@ -20,15 +20,18 @@ struct Train: ParsableCommand {
     case keyfaceDeep = "keyface-deep"
     case keyfaceBN = "keyface-bn"
     case keyfaceDeepBN = "keyface-deep-bn"
+    case keyfacePatches = "keyface-patches"
   }
 
-  @Option(help: "Training CSV with 30 keypoint columns and Image (Kaggle's training.csv, plain or .gz).")
-  var data: String
+  @Option(
+    help:
+      "Training CSV with 30 keypoint columns and Image (Kaggle's training.csv, plain or .gz). Not used by --arch keyface-patches, which trains on --frames alone.")
+  var data: String?
 
   @Option(help: "Where to save the model (.safetensors); written atomically after each improving epoch.")
   var out: String
 
-  @Option(help: "Network: 'seed' (the Keras notebook's CNN), 'keyface' (the bundled models', with a face score), 'keyface-deep' (keyface with a second 128-channel convolution), 'keyface-bn' and 'keyface-deep-bn' (the same with batch normalisation).")
+  @Option(help: "Network: 'seed' (the Keras notebook's CNN), 'keyface' (the bundled models', with a face score), 'keyface-deep' (keyface with a second 128-channel convolution), 'keyface-bn' and 'keyface-deep-bn' (the same with batch normalisation), 'keyface-patches' (the refinement stage: 40-px patches around each keypoint at up to 2.5x the crop's resolution, trained from --frames with first estimates drawn from --estimate-errors).")
   var arch: ArchitectureChoice = .keyface
 
   @Option(
@@ -108,6 +111,15 @@ struct Train: ParsableCommand {
   @Option(help: "Weight of the 68 landmarks' loss relative to the keypoints' (with --landmarks).")
   var landmarkWeight: Float = TrainingOptions.defaults(for: .keyface).landmarkWeight
 
+  @Option(
+    help: ArgumentHelp(
+      "With --arch keyface-patches: the measured first-estimate errors to train on (JSON from scripts/estimate_errors.py: mean and covariance of the 30 errors in crop units).",
+      valueName: "errors.json"))
+  var estimateErrors: String?
+
+  @Option(help: "With --arch keyface-patches: multiplies the sampled first-estimate errors (1: as measured).")
+  var errorScale: Float = 1
+
   @Option(help: "Stop after this many minutes, annealing the learning rate to fit (the run is then not exactly repeatable).")
   var timeBudget: Double?
 
@@ -141,6 +153,17 @@ struct Train: ParsableCommand {
       throw ValidationError("augmentation: \(problem)")
     }
     if !out.hasSuffix(".safetensors") { throw ValidationError("--out must end in .safetensors") }
+    if arch == .keyfacePatches {
+      guard frames != nil else { throw ValidationError("--arch keyface-patches trains from --frames landmarks68.csv") }
+      guard estimateErrors != nil else { throw ValidationError("--arch keyface-patches needs --estimate-errors FILE") }
+      guard errorScale > 0 && errorScale < 10 else { throw ValidationError("--error-scale must be in 0<..<10") }
+      if landmarks != nil || negatives != nil || timeBudget != nil {
+        throw ValidationError("--landmarks, --negatives and --time-budget do not apply to --arch keyface-patches")
+      }
+    } else {
+      if data == nil { throw ValidationError("--data is required (except with --arch keyface-patches)") }
+      if estimateErrors != nil { throw ValidationError("--estimate-errors applies to --arch keyface-patches only") }
+    }
   }
 
   private var augmentation: AugmentationOptions {
@@ -169,6 +192,8 @@ struct Train: ParsableCommand {
     options.timeBudget = timeBudget.map { $0 * 60 }
     options.landmarkWeight = landmarkWeight
     options.augmentation = noAugment ? nil : (arch == .seed && !augmentationGiven ? nil : augmentation)
+    if arch == .keyfacePatches { return try trainPatches(architecture: architecture, options: options) }
+    guard let data else { throw ValidationError("--data is required") }
 
     let started = Date()
     let faces = try KaggleDataset(contentsOf: data)
@@ -269,7 +294,7 @@ struct Train: ParsableCommand {
 }
 
 /// Writes one line to stderr.
-private func printLine(_ line: String) {
+func printLine(_ line: String) {
   FileHandle.standardError.write((line + "\n").data(using: .utf8)!)
 }
 

@@ -2,6 +2,7 @@ import KeyfaceMedia
 import XCTest
 
 @testable import KeyfaceFaces
+import KeyfaceNN
 
 final class FaceAlignerTests: XCTestCase {
   /// A horizontal ramp: pixel (x, y) has value x, so bilinear sampling returns the sample's x exactly.

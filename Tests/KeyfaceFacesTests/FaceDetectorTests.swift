@@ -3,6 +3,7 @@ import KeyfaceMedia
 import XCTest
 
 @testable import KeyfaceFaces
+import KeyfaceNN
 
 /// Multi-scale detection, rectangle grouping and the pyramid resizer.
 final class FaceDetectorTests: XCTestCase {

@@ -2,6 +2,7 @@ import Foundation
 import XCTest
 
 @testable import KeyfaceFaces
+import KeyfaceNN
 
 final class KeypointSmootherTests: XCTestCase {
   let layout = KaggleLayout.meanPoints

@@ -21,11 +21,15 @@ public struct Architecture: Codable, Equatable {
   public var targetCenter: Float
   /// See `targetCenter` (48).
   public var targetScale: Float
+  /// Set for a refinement network (`keyface-patches`): patch pixels per 96-px crop unit of the keypoint patches it
+  /// reads (see `KeypointPatches`); its input channels are the 15 keypoints' patches and its outputs the points in
+  /// patch pixels. Nil (absent from the file) for networks that read a face crop.
+  public var patchResolution: Float?
 
   /// Creates an architecture; call `validate()` (or build a `Network`) to check the layers fit together.
   public init(
     name: String, inputSize: Int, inputChannels: Int, layers: [LayerSpec], outputCount: Int,
-    inputScale: Float, inputOffset: Float, targetCenter: Float, targetScale: Float
+    inputScale: Float, inputOffset: Float, targetCenter: Float, targetScale: Float, patchResolution: Float? = nil
   ) {
     self.name = name
     self.inputSize = inputSize
@@ -36,6 +40,7 @@ public struct Architecture: Codable, Equatable {
     self.inputOffset = inputOffset
     self.targetCenter = targetCenter
     self.targetScale = targetScale
+    self.patchResolution = patchResolution
   }
 
   /// Number of keypoints the network predicts (15).
@@ -123,10 +128,28 @@ public struct Architecture: Codable, Equatable {
     return copy
   }
 
+  /// The refinement network: 15 patches of 40x40 px at 2.5 px per crop unit (a face's outer eye corners about
+  /// 128 px apart, see `KeypointPatches`), one per keypoint, read as 15 channels; it predicts each keypoint's place
+  /// in its own patch (30 outputs). Two valid 3x3 convolutions with pooling, a padded one and a 1x1 bottleneck,
+  /// batch-normalised, then a dense head: 40 -> 38 -> 19 -> 17 -> 8 (x128) -> 8 (x32) -> 2048 -> 256 -> 30; about
+  /// 0.6 M parameters and a third of the frame model's work.
+  public static let keyfacePatches = Architecture(
+    name: "keyface-patches", inputSize: 40, inputChannels: 15,
+    layers: [
+      .conv(out: 48, kernel: 3, stride: 1, padding: 0), .relu, .maxPool(size: 2),
+      .conv(out: 64, kernel: 3, stride: 1, padding: 0), .relu, .maxPool(size: 2),
+      .conv(out: 128, kernel: 3, stride: 1, padding: 1), .relu,
+      .conv(out: 32, kernel: 1, stride: 1, padding: 0), .relu,
+      .flatten, .linear(out: 256), .relu, .linear(out: 30),
+    ],
+    outputCount: 30, inputScale: 1.0 / 255.0, inputOffset: -0.5, targetCenter: 20, targetScale: 20,
+    patchResolution: 2.5
+  ).withBatchNorm(named: "keyface-patches")
+
   /// The presets by name.
   public static let presets: [String: Architecture] = [
     "seed": seed, "keyface": keyface, "keyface-deep": keyfaceDeep, "keyface-bn": keyfaceBN,
-    "keyface-deep-bn": keyfaceDeepBN,
+    "keyface-deep-bn": keyfaceDeepBN, "keyface-patches": keyfacePatches,
   ]
 
   /// Per-sample output shape of every layer, starting with the input `[C, H, W]`; throws if a layer does not fit
@@ -137,6 +160,9 @@ public struct Architecture: Codable, Equatable {
     }
     guard inputScale.isFinite, inputOffset.isFinite, targetCenter.isFinite, targetScale.isFinite else {
       throw ArchitectureError("non-finite normalisation constants")
+    }
+    if let patchResolution, !(patchResolution > 0 && patchResolution <= 64) {
+      throw ArchitectureError("patch resolution \(patchResolution) is out of range")
     }
     var shape = [inputChannels, inputSize, inputSize]
     var result = [shape]

@@ -1,0 +1,94 @@
+// Patches of a face at up to its own resolution, one around each keypoint, for the refinement network.
+//
+// A 96-px crop holds a face's outer eye corners about 51 px apart, so a larger face loses detail there. The
+// refinement stage reads the face again at `resolution` patch pixels per crop unit (2.5: the outer eye corners
+// about 128 px apart): a first estimate of the 15 keypoints frames the face (the similarity, rotation included,
+// that takes Kaggle's mean layout onto them), and each keypoint gets a `size` x `size` patch centred on its
+// estimate, turned with the face. The 15 patches are the 15 channels of one network input; the network predicts
+// where each keypoint lies in its own patch.
+//
+// Sampling is bilinear with the picture's border pixels repeated outside it, and when a patch pixel covers more
+// than about 1.5 picture pixels it averages k x k samples (k = that ratio, rounded, at most 4), so large faces
+// are not aliased. Training (`PatchTrainer`) and inference (`PatchRefiner`) both sample through here.
+
+/// The geometry and sampling of keypoint patches.
+public struct KeypointPatches: Equatable, Sendable {
+  /// Side of each square patch in pixels, e.g. 40.
+  public var size: Int
+  /// Patch pixels per 96-px crop unit, e.g. 2.5.
+  public var resolution: Float
+
+  public init(size: Int, resolution: Float) {
+    precondition(size > 0 && resolution > 0 && resolution.isFinite, "KeypointPatches: size and resolution")
+    self.size = size
+    self.resolution = resolution
+  }
+
+  /// The face's frame: the similarity from Kaggle's mean layout (96-px crop units) to picture pixels that fits
+  /// `points` (the 15 keypoints in picture pixels) best; nil for degenerate points.
+  public static func faceFrame(_ points: [SIMD2<Float>]) -> Similarity? {
+    guard points.count == KaggleLayout.meanPoints.count, points.allSatisfy({ $0.x.isFinite && $0.y.isFinite }) else {
+      return nil
+    }
+    return Similarity.fit(from: KaggleLayout.meanPoints, to: points)
+  }
+
+  /// The distance between the outer eye corners of `points` (Kaggle's order), in their units: the size of a face
+  /// as face-alignment scores normalise it.
+  public static func eyeDistance(_ points: [SIMD2<Float>]) -> Float {
+    let d = points[3] - points[5]
+    return (d * d).sum().squareRoot()
+  }
+
+  /// The map from patch pixels (origin at the patch's top-left corner) to picture pixels for a patch centred on
+  /// `center` in a face framed by `face`.
+  public func patchTransform(center: SIMD2<Float>, face: Similarity) -> Similarity {
+    let a = face.a / resolution, b = face.b / resolution
+    let half = Float(size) / 2
+    let partial = Similarity(a: a, b: b, shift: .zero)
+    return Similarity(a: a, b: b, shift: center - partial.apply(SIMD2(half, half)))
+  }
+
+  /// Writes the `centers.count` patches of one face into `output` (`centers.count * size * size` bytes, patch
+  /// after patch, row-major) from a `width` x `height` grey picture; `gain` and `offset` change the values as
+  /// they are sampled (training's photometric augmentation; 1 and 0 at inference).
+  public func sample(
+    _ pixels: UnsafeBufferPointer<UInt8>, width: Int, height: Int, centers: [SIMD2<Float>], face: Similarity,
+    into output: UnsafeMutablePointer<UInt8>, gain: Float = 1, offset: Float = 0
+  ) {
+    precondition(pixels.count >= width * height && width > 0 && height > 0, "KeypointPatches.sample: picture size")
+    let n = size
+    let step = face.scale / resolution
+    let k = max(1, min(4, Int((step + 0.5).rounded(.down))))
+    let inv = 1 / Float(k)
+    let norm = 1 / Float(k * k)
+    let maxX = Float(width - 1), maxY = Float(height - 1)
+    let src = pixels.baseAddress!
+    for (index, center) in centers.enumerated() {
+      let t = patchTransform(center: center, face: face)
+      let out = output + index * n * n
+      for row in 0..<n {
+        for column in 0..<n {
+          var sum: Float = 0
+          for sy in 0..<k {
+            let v = Float(row) + (Float(sy) + 0.5) * inv
+            for sx in 0..<k {
+              let u = Float(column) + (Float(sx) + 0.5) * inv
+              // Pixel centres sit at half-integers: (x - 0.5, y - 0.5) is the position in pixel indices.
+              let x = min(max(t.a * u - t.b * v + t.shift.x - 0.5, 0), maxX)
+              let y = min(max(t.b * u + t.a * v + t.shift.y - 0.5, 0), maxY)
+              let x0 = Int(x), y0 = Int(y)
+              let x1 = min(x0 + 1, width - 1), y1 = min(y0 + 1, height - 1)
+              let fx = x - Float(x0), fy = y - Float(y0)
+              let top = Float(src[y0 * width + x0]) * (1 - fx) + Float(src[y0 * width + x1]) * fx
+              let bottom = Float(src[y1 * width + x0]) * (1 - fx) + Float(src[y1 * width + x1]) * fx
+              sum += top * (1 - fy) + bottom * fy
+            }
+          }
+          let value = sum * norm * gain + offset
+          out[row * n + column] = UInt8(min(max(value + 0.5, 0), 255))
+        }
+      }
+    }
+  }
+}
