@@ -40,6 +40,7 @@ let package = Package(
       resources: [
         .copy("Resources/keyface-frames.safetensors"), .copy("Resources/keyface-crops.safetensors"),
         .copy("Resources/keyface-crops-partner.safetensors"), .copy("Resources/keyface-crops-2.safetensors"),
+        .copy("Resources/keyface-patches.safetensors"),
       ],
       swiftSettings: [.unsafeFlags(["-Ounchecked"])]
     ),

@@ -2,6 +2,7 @@ import ArgumentParser
 import Dispatch
 import Foundation
 import KeyfaceFaces
+import KeyfaceNN
 
 #if canImport(Glibc)
   import Glibc
@@ -68,6 +69,20 @@ struct Run: ParsableCommand {
         + " Needs the bundled models (no --model).", valueName: "when"))
   var refine: WhenToApply = .stillImages
 
+  @Option(
+    help: ArgumentHelp(
+      "Read faces whose outer eye corners are at least --patch-min-eye pixels apart again at up to their own"
+        + " resolution (the 96-px crop holds them 51 px apart): patches around each keypoint at 2.5x the crop's"
+        + " resolution, one network call per face, about a third of the frame model's work: on (the default),"
+        + " images (still images only), off. See the README for what it gains by face size.", valueName: "when"))
+  var refinePatches: WhenToApply = .on
+
+  @Option(help: ArgumentHelp("Smallest face, as the distance between its outer eye corners in pixels, that --refine-patches reads (default: \(Int(PatchRefiner.defaultMinimumEyeDistance))).", valueName: "pixels"))
+  var patchMinEye: Float?
+
+  @Option(name: .customLong("patch-model"), help: ArgumentHelp("Refinement model file (.safetensors, trained with --arch keyface-patches) to use instead of the bundled one.", valueName: "path"))
+  var patchModelPath: String?
+
   @OptionGroup var model: ModelOptions
 
   static func parseDrawList(_ text: String) throws -> [DrawElement] {
@@ -90,6 +105,12 @@ struct Run: ParsableCommand {
     if let maxFaces, maxFaces < 1 { throw ValidationError("--max-faces must be 1 or more.") }
     if refine == .on && model.modelPath != nil {
       throw ValidationError("--refine on averages the bundled models; it cannot be combined with --model.")
+    }
+    if let patchMinEye, !(patchMinEye >= 0 && patchMinEye < 100_000) {
+      throw ValidationError("--patch-min-eye must be 0 or more pixels.")
+    }
+    if refinePatches == .off && (patchMinEye != nil || patchModelPath != nil) {
+      throw ValidationError("--patch-min-eye and --patch-model apply to --refine-patches: it is off.")
     }
     if let detectEvery, detectEvery < 1 { throw ValidationError("--detect-every must be 1 or more.") }
     if let crf, !(0...51).contains(crf) { throw ValidationError("--crf must be between 0 and 51.") }
@@ -115,11 +136,12 @@ struct Run: ParsableCommand {
     tracker.fullFrame = fullFrame
     let options = PipelineOptions(
       tracker: tracker, detectEvery: detectEvery, decodeThreads: model.threads, flipAverage: flipAverage,
-      refine: refine)
+      refine: refine, refinePatches: refinePatches, patchMinimumEyeDistance: patchMinEye)
     let pipeline: KeypointPipeline
     do {
       pipeline = try KeypointPipeline(
-        options: options, modelPath: model.modelPath, detectorPath: model.detectorPath, threads: model.threads)
+        options: options, modelPath: model.modelPath, patchModelPath: patchModelPath,
+        detectorPath: model.detectorPath, threads: model.threads)
     } catch {
       Run.report(error)
       throw ExitCode.failure

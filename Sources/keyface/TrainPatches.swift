@@ -11,7 +11,7 @@ extension Train {
     let started = Date()
     let errors = try EstimateErrors(contentsOf: estimateErrors)
     let loaded = try LandmarkFrames.loadFaces(path: frames)
-    let split: DataSplit
+    var split: DataSplit
     if let valGroups {
       let groups = try DataSplit.readGroups(path: valGroups)
       guard groups.count == loaded.faces.count else {
@@ -21,6 +21,7 @@ extension Train {
     } else {
       split = DataSplit.random(count: loaded.faces.count, fraction: valFraction, seed: seed)
     }
+    split.training.removeAll { KeypointPatches.eyeDistance(loaded.faces[$0].points) < patchMinEye }
     printLine(
       "loaded \(loaded.faces.count) faces in \(loaded.frames.count) frames in "
         + String(format: "%.1f s", Date().timeIntervalSince(started))
@@ -37,7 +38,8 @@ extension Train {
     } else {
       network = Network(architecture: architecture, seed: seed)
     }
-    let trainer = try PatchTrainer(network: network, options: options, errorScale: errorScale)
+    let trainer = try PatchTrainer(
+      network: network, options: options, errorScale: errorScale, mirror: options.augmentation != nil)
     trainer.onEpoch = { epoch, loss, validation, seconds, best in
       printLine(
         "epoch \(String(format: "%3d", epoch))  train loss \(String(format: "%.5f", loss))  val \(validation.line)  "
@@ -49,6 +51,7 @@ extension Train {
       "validation_faces": String(split.validation.count),
       "validation_split": valGroups != nil ? "identity groups, fraction \(valFraction)" : "random rows, fraction \(valFraction)",
       "seed": String(seed),
+      "training_min_eye_distance": String(patchMinEye),
       "epochs": String(options.epochs),
       "loss": options.loss.rawValue,
       "estimate_errors": "\(errors.source) (\(errors.count) faces), x \(errorScale)",

@@ -53,6 +53,23 @@ final class LayerGradientTests: XCTestCase {
     GradientCheck.check(norm, inputShape: [2, 3, 3], batch: 3, input: input, epsilon: 1e-3, tolerance: 2e-2)
   }
 
+  /// Soft-argmax: the expected position under each channel's softmax, differentiated through the softmax.
+  func testSoftArgmaxGradients() {
+    GradientCheck.check(SoftArgmax(), inputShape: [3, 4, 5], batch: 2, input: GradientCheck.random(120, seed: 31, range: 3))
+  }
+
+  /// A sharp peak reads as its pixel's centre in -1...1 (x across the width, y down the height).
+  func testSoftArgmaxFindsAPeak() {
+    let layer = SoftArgmax()
+    XCTAssertEqual(layer.prepare(inputShape: [1, 4, 5]), [2])
+    var logits = [Float](repeating: 0, count: 20)
+    logits[2 * 5 + 3] = 40  // row 2, column 3
+    var output = [Float](repeating: 0, count: 2)
+    layer.forward(input: logits, output: &output, batch: 1, training: false)
+    XCTAssertEqual(output[0], 3.5 / 5 * 2 - 1, accuracy: 1e-5)
+    XCTAssertEqual(output[1], 2.5 / 4 * 2 - 1, accuracy: 1e-5)
+  }
+
   func testLinearGradients() {
     let linear = Linear(inputFeatures: 7, outputFeatures: 5, name: "fc1")
     GradientCheck.randomize(linear, seed: 11)

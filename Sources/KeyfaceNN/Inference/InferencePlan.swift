@@ -103,6 +103,8 @@ final class InferencePlan {
         }
       case is GlobalAvgPool:
         add(GlobalAvgPoolStep(inputShape: shape))
+      case is SoftArgmax:
+        add(SoftArgmaxStep(inputShape: shape))
       case is Flatten:
         if shape.count == 3 { add(FlattenStep(inputShape: shape)) }
       case let linear as Linear:

@@ -16,6 +16,9 @@ public enum BundledModel: String, CaseIterable, Sendable {
   /// A third crop model: `crops`'s architecture and recipe from another seed, trained longer (70 epochs, then the
   /// same short cycle).
   case cropsSecond = "keyface-crops-2"
+  /// The refinement stage (`keyface-patches`): patches around each keypoint of a large face at up to 2.5x the
+  /// 96-px crop's resolution (see `PatchRefiner`), used by `run` and `batch` after the frame model.
+  case patches = "keyface-patches"
 
   /// The crop models `keyface eval` and `keyface predict` average by default.
   public static let cropEnsemble: [BundledModel] = [.crops, .cropsSecond, .cropsPartner]

@@ -19,6 +19,9 @@ public indirect enum LayerSpec: Codable, Equatable {
   case flatten
   /// Fully connected layer with bias to `out` features (512).
   case linear(out: Int)
+  /// Each channel's expected position under a softmax over its plane: (N, C, H, W) -> (N, 2C), x and y in -1...1
+  /// across the plane (see `SoftArgmax`).
+  case softArgmax
 }
 
 extension LayerSpec: CustomStringConvertible {
@@ -33,6 +36,7 @@ extension LayerSpec: CustomStringConvertible {
     case .globalAvgPool: return "globalAvgPool"
     case .flatten: return "flatten"
     case let .linear(out): return "linear(\(out))"
+    case .softArgmax: return "softArgmax"
     }
   }
 }

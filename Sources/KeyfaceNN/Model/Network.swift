@@ -92,6 +92,8 @@ public final class Network {
         layer = GlobalAvgPool()
       case .flatten:
         layer = Flatten()
+      case .softArgmax:
+        layer = SoftArgmax()
       case let .linear(out):
         fcCount += 1
         if let source = shared?.layers[index] as? Linear {

@@ -51,10 +51,11 @@ public struct KeypointPatches: Equatable, Sendable {
 
   /// Writes the `centers.count` patches of one face into `output` (`centers.count * size * size` bytes, patch
   /// after patch, row-major) from a `width` x `height` grey picture; `gain` and `offset` change the values as
-  /// they are sampled (training's photometric augmentation; 1 and 0 at inference).
+  /// they are sampled (training's photometric augmentation; 1 and 0 at inference). With `mirrored`, the picture is
+  /// read as its mirror image (x -> width - x), whose points are `Keypoints.mirrored(points, width:)`.
   public func sample(
     _ pixels: UnsafeBufferPointer<UInt8>, width: Int, height: Int, centers: [SIMD2<Float>], face: Similarity,
-    into output: UnsafeMutablePointer<UInt8>, gain: Float = 1, offset: Float = 0
+    into output: UnsafeMutablePointer<UInt8>, gain: Float = 1, offset: Float = 0, mirrored: Bool = false
   ) {
     precondition(pixels.count >= width * height && width > 0 && height > 0, "KeypointPatches.sample: picture size")
     let n = size
@@ -63,6 +64,8 @@ public struct KeypointPatches: Equatable, Sendable {
     let inv = 1 / Float(k)
     let norm = 1 / Float(k * k)
     let maxX = Float(width - 1), maxY = Float(height - 1)
+    // Pixel centres sit at half-integers: x - 0.5 is the position in pixel indices (mirrored: width - x - 0.5).
+    let xSign: Float = mirrored ? -1 : 1, xBase: Float = mirrored ? Float(width) - 0.5 : -0.5
     let src = pixels.baseAddress!
     for (index, center) in centers.enumerated() {
       let t = patchTransform(center: center, face: face)
@@ -74,8 +77,7 @@ public struct KeypointPatches: Equatable, Sendable {
             let v = Float(row) + (Float(sy) + 0.5) * inv
             for sx in 0..<k {
               let u = Float(column) + (Float(sx) + 0.5) * inv
-              // Pixel centres sit at half-integers: (x - 0.5, y - 0.5) is the position in pixel indices.
-              let x = min(max(t.a * u - t.b * v + t.shift.x - 0.5, 0), maxX)
+              let x = min(max(xSign * (t.a * u - t.b * v + t.shift.x) + xBase, 0), maxX)
               let y = min(max(t.b * u + t.a * v + t.shift.y - 0.5, 0), maxY)
               let x0 = Int(x), y0 = Int(y)
               let x1 = min(x0 + 1, width - 1), y1 = min(y0 + 1, height - 1)

@@ -57,6 +57,10 @@ public final class PatchTrainer {
   public let options: TrainingOptions
   /// Multiplies the sampled first-estimate errors (1: as measured).
   public let errorScale: Float
+  /// Train on mirror images too (half the samples, left/right keypoints swapped). A mirror reverses any horizontal
+  /// offset between the annotations and the features they mark, so the two halves cancel it; each saved network is
+  /// therefore calibrated on its training faces (`Network.horizontalOffset`, in patch pixels), as `Trainer` does.
+  public let mirror: Bool
   /// Called after every epoch with (epoch, mean training loss, validation, seconds, is best).
   public var onEpoch: ((Int, Double, PatchValidation, Double, Bool) -> Void)?
 
@@ -64,13 +68,14 @@ public final class PatchTrainer {
   private let sizeBuckets: [Float] = [0, 30, 50, 80, 120]
 
   /// - Throws: `TrainingError` when the network is not a patch network.
-  public init(network: Network, options: TrainingOptions, errorScale: Float = 1) throws {
+  public init(network: Network, options: TrainingOptions, errorScale: Float = 1, mirror: Bool = false) throws {
     guard let resolution = network.architecture.patchResolution,
       network.architecture.inputChannels == Keypoints.count, network.architecture.outputCount == 2 * Keypoints.count
     else { throw TrainingError("'\(network.architecture.name)' is not a refinement (patch) network") }
     self.network = network
     self.options = options
     self.errorScale = errorScale
+    self.mirror = mirror
     patches = KeypointPatches(size: network.architecture.inputSize, resolution: resolution)
   }
 
@@ -100,7 +105,13 @@ public final class PatchTrainer {
         totalSteps: totalSteps, floor: options.learningRate * 0.01)
     let optimizer = Adam(
       parameters: network.parameters, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, weightDecay: options.weightDecay)
-    var best: (score: Double, values: [Tensor], validation: PatchValidation)?
+    var best: (score: Double, values: [Tensor], offset: Float, validation: PatchValidation)?
+    // Calibration faces: up to 1,000 training faces spread evenly, each with one fixed first estimate.
+    let calibrationRows = stride(from: 0, to: training.count, by: max(1, training.count / 1000)).map { training[$0] }
+    var calibrationRandom = SeededRandom(mixing: options.seed, 0x4341_4C)
+    let calibrationEstimates = mirror
+      ? calibrationRows.map { estimate(of: faces[$0].points, errors: sampler.sample(using: &calibrationRandom)) } : []
+    network.horizontalOffset = 0
     var step = 0
     for epoch in 1...max(1, options.epochs) where options.epochs > 0 {
       let started = Date()
@@ -131,12 +142,17 @@ public final class PatchTrainer {
         batches += 1
         start += rows.count
       }
+      if mirror {
+        network.horizontalOffset = 0
+        network.horizontalOffset = horizontalCalibration(
+          frames: frames, faces: calibrationRows.map { faces[$0] }, estimates: calibrationEstimates)
+      }
       let validation = validate(
         frames: frames, faces: split.validation.map { faces[$0] }, estimates: validationEstimates)
       let score = validation.count > 0 ? validation.medianAfter : -Double(epoch)
       let improved = best == nil || score < best!.score
       if improved {
-        best = (score, (network.parameters + network.buffers).map(\.value), validation)
+        best = (score, (network.parameters + network.buffers).map(\.value), network.horizontalOffset, validation)
         if let checkpoint {
           var entries = metadata
           entries["best_epoch"] = String(epoch)
@@ -148,6 +164,7 @@ public final class PatchTrainer {
     }
     if let best {
       for (parameter, value) in zip(network.parameters + network.buffers, best.values) { parameter.value = value }
+      network.horizontalOffset = best.offset
       return best.validation
     }
     return validate(frames: frames, faces: split.validation.map { faces[$0] }, estimates: validationEstimates)
@@ -194,6 +211,26 @@ public final class PatchTrainer {
       meanAfter: after.isEmpty ? .nan : after.reduce(0, +) / Double(after.count), bySize: bySize)
   }
 
+  /// Minus the mean horizontal error of the refined points along each face's own x axis, in patch pixels: the
+  /// `horizontalOffset` that puts the network's answers where the annotations sit on average.
+  func horizontalCalibration(
+    frames: [FaceFrames.Frame], faces: [PatchTrainingFace], estimates: [[SIMD2<Float>]]
+  ) -> Float {
+    guard !faces.isEmpty, let refiner = try? PatchRefiner(network: network, minimumEyeDistance: 0) else { return 0 }
+    var total = 0.0, count = 0
+    for (face, estimate) in zip(faces, estimates) {
+      let frame = frames[face.frame]
+      guard let faceFrame = KeypointPatches.faceFrame(estimate) else { continue }
+      let refined = refiner.refine([estimate], pixels: frame.pixels, width: frame.width, height: frame.height)[0]
+      for (p, t) in zip(refined, face.points) {
+        total += Double(faceFrame.invert(p).x - faceFrame.invert(t).x)
+        count += 1
+      }
+    }
+    // Crop units along the face's x axis, times patch pixels per crop unit.
+    return count == 0 ? 0 : -Float(total / Double(count)) * patches.resolution
+  }
+
   /// A first estimate: the true points moved by `errors` (crop units) in the face's frame.
   func estimate(of truth: [SIMD2<Float>], errors: [SIMD2<Float>]) -> [SIMD2<Float>] {
     guard let frame = KeypointPatches.faceFrame(truth) else { return truth }
@@ -201,7 +238,7 @@ public final class PatchTrainer {
   }
 
   /// One training batch: inputs (B, 15, size, size) normalised as the network expects, targets (B, 30).
-  private func batch(
+  func batch(
     _ rows: [Int], frames: [FaceFrames.Frame], faces: [PatchTrainingFace], sampler: ErrorSampler,
     random: inout SeededRandom
   ) -> (Tensor, Tensor) {
@@ -213,12 +250,13 @@ public final class PatchTrainer {
     var target = [Float](repeating: 0, count: rows.count * 2 * k)
     let augmentation = options.augmentation
     for (slot, row) in rows.enumerated() {
-      let face = faces[row]
-      let frame = frames[face.frame]
-      var estimate = estimate(of: face.points, errors: sampler.sample(using: &random))
+      let frame = frames[faces[row].frame]
+      let mirrored = mirror && random.next() % 2 == 1
+      let truth = mirrored ? Keypoints.mirrored(faces[row].points, width: Float(frame.width)) : faces[row].points
+      var estimate = estimate(of: truth, errors: sampler.sample(using: &random))
       var faceFrame = KeypointPatches.faceFrame(estimate)
       if faceFrame == nil {
-        estimate = face.points
+        estimate = truth
         faceFrame = KeypointPatches.faceFrame(estimate)
       }
       guard let faceFrame else { continue }
@@ -230,13 +268,13 @@ public final class PatchTrainer {
         bytes.withUnsafeMutableBufferPointer { out in
           patches.sample(
             pixels, width: frame.width, height: frame.height, centers: estimate, face: faceFrame,
-            into: out.baseAddress!, gain: contrast, offset: offset)
+            into: out.baseAddress!, gain: contrast, offset: offset, mirrored: mirrored)
         }
       }
       let base = slot * area
       for i in 0..<area { input[base + i] = Float(bytes[i]) * architecture.inputScale + architecture.inputOffset }
       for j in 0..<k {
-        let q = patches.patchTransform(center: estimate[j], face: faceFrame).invert(face.points[j])
+        let q = patches.patchTransform(center: estimate[j], face: faceFrame).invert(truth[j])
         target[slot * 2 * k + 2 * j] = (q.x - architecture.targetCenter) / architecture.targetScale
         target[slot * 2 * k + 2 * j + 1] = (q.y - architecture.targetCenter) / architecture.targetScale
       }

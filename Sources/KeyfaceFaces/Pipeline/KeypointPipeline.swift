@@ -29,15 +29,20 @@ public final class KeypointPipeline {
   // The network of a face's last pass when refining, made on first use (see `init(estimator:...)`).
   private let makeRefiner: (() -> KeypointEstimating?)?
   private let refiner = LockedValue<(plain: KeypointEstimating, mirrored: KeypointEstimating)??>(nil)
+  // The refinement stage for large faces (nil: none); used by one source at a time, on the calling thread.
+  private let patchRefiner: PatchRefiner?
 
   /// Creates a pipeline from a keypoint estimator and a face finder (nil only with `fullFrame`);
   /// `stillImageFinder`, when given, searches still images instead (time matters less there), and
   /// `refiner`, when given, is called once, on the first input that `options.refine` applies to, for the
-  /// network of a face's last pass (see `FaceTracker`).
+  /// network of a face's last pass (see `FaceTracker`); `patchRefiner`, when given, is the refinement stage for
+  /// large faces on the inputs `options.refinePatches` applies to.
   public init(
     estimator: KeypointEstimating, finder: FaceFinding?, stillImageFinder: FaceFinding? = nil,
-    refiner: (() -> KeypointEstimating?)? = nil, options: PipelineOptions
+    refiner: (() -> KeypointEstimating?)? = nil, patchRefiner: PatchRefiner? = nil, options: PipelineOptions
   ) {
+    self.patchRefiner = patchRefiner
+    if let patchRefiner, let minimum = options.patchMinimumEyeDistance { patchRefiner.minimumEyeDistance = minimum }
     self.estimator = estimator
     mirrored = FlipAveragingEstimator(estimator)
     self.finder = finder
@@ -46,12 +51,14 @@ public final class KeypointPipeline {
     self.options = options
   }
 
-  /// Creates a pipeline with the network at `modelPath` (nil: the bundled model) and the Haar cascade at
-  /// `detectorPath` (nil: OpenCV's frontal face cascade); `threads` bounds the network's threads (0: all).
+  /// Creates a pipeline with the network at `modelPath` (nil: the bundled model), the refinement network at
+  /// `patchModelPath` (nil: the bundled one) and the Haar cascade at `detectorPath` (nil: OpenCV's frontal face
+  /// cascade); `threads` bounds the network's threads (0: all).
   ///
   /// - Throws: `PipelineError` naming the model or cascade file that cannot be loaded.
   public convenience init(
-    options: PipelineOptions, modelPath: String? = nil, detectorPath: String? = nil, threads: Int = 0
+    options: PipelineOptions, modelPath: String? = nil, patchModelPath: String? = nil, detectorPath: String? = nil,
+    threads: Int = 0
   ) throws {
     // The cascade is parsed on another thread while the model loads: both are start-up costs of every run.
     let cascadePath = options.tracker.fullFrame ? nil : (detectorPath ?? HaarCascade.defaultPath)
@@ -70,6 +77,27 @@ public final class KeypointPipeline {
     } catch {
       cascadeLoaded.wait()
       throw PipelineError(error, source: modelPath ?? "bundled model")
+    }
+    if network.architecture.patchResolution != nil {
+      cascadeLoaded.wait()
+      throw PipelineError(
+        ModelFileError(file: modelPath ?? "bundled model", problem: "is a refinement network; give it with --patch-model"),
+        source: modelPath ?? "bundled model")
+    }
+    var patchRefiner: PatchRefiner?
+    if options.refinePatches != .off {
+      do {
+        let patches =
+          try patchModelPath.map { try Network(contentsOf: URL(fileURLWithPath: $0)) } ?? Network.bundled(.patches)
+        patchRefiner = try PatchRefiner(network: patches)
+      } catch let error as ArchitectureError {
+        cascadeLoaded.wait()
+        let file = patchModelPath ?? "bundled refinement model"
+        throw PipelineError(ModelFileError(file: file, problem: error.description), source: file)
+      } catch {
+        cascadeLoaded.wait()
+        throw PipelineError(error, source: patchModelPath ?? "bundled refinement model")
+      }
     }
     Network.setThreads(max(0, threads))
     let predictor = KeypointPredictor(network: network, maxBatch: 8)
@@ -109,7 +137,7 @@ public final class KeypointPipeline {
     }
     self.init(
       estimator: predictor, finder: finder, stillImageFinder: stillImageFinder,
-      refiner: refiner, options: options)
+      refiner: refiner, patchRefiner: patchRefiner, options: options)
   }
 
   /// Processes `inputs` one after another into `sink`, then finishes it (or aborts it when nothing was
@@ -177,6 +205,7 @@ public final class KeypointPipeline {
     }
     let tracker = FaceTracker(
       estimator: flip ? mirrored : estimator, refiner: refiner.map { flip ? $0.mirrored : $0.plain },
+      patchRefiner: applies(options.refinePatches) ? patchRefiner : nil,
       finder: reader.isStillImage ? stillImageFinder ?? finder : finder, options: trackerOptions)
     do {
       try sink.begin(info)

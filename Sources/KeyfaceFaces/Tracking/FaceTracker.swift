@@ -4,6 +4,8 @@
 // frame where a face was lost. New detections that overlap a tracked face are ignored; the others go through
 // the network on the detector's box, then on crops re-framed from their own keypoints, and become tracks when
 // the network's score says "face".
+// A face large enough to hold more detail than the 96-px crop then goes through the refinement stage
+// (`PatchRefiner`: patches around each keypoint at up to the face's own resolution), whose points the track keeps.
 // A track whose score falls below `minTrackScore` is dropped, so scene cuts leave no ghost faces.
 // The periodic detection can run on another thread (`backgroundDetection`): its boxes are used a fixed number
 // of frames later, so the output never depends on timing; the first frame and a frame where a face was lost
@@ -22,9 +24,12 @@ public final class FaceTracker {
   public private(set) var detectorRuns = 0
   /// How many crops went through the network.
   public private(set) var networkCrops = 0
+  /// How many faces went through the refinement stage.
+  public private(set) var refinedFaces = 0
 
   private let estimator: KeypointEstimating
   private let refiner: KeypointEstimating
+  private let patchRefiner: PatchRefiner?
   private let finder: FaceFinding?
   private let aligner: FaceAligner
   private let layout: [SIMD2<Float>]
@@ -50,15 +55,18 @@ public final class FaceTracker {
   ///   - refiner: the network for the last of a new face's `detectionPasses` (nil: `estimator`), on a crop
   ///     re-framed from the previous pass's keypoints: for example an ensemble with a network trained on crops
   ///     framed exactly as Kaggle's, while `estimator` copes with a detector's boxes.
+  ///   - patchRefiner: the refinement stage for large faces, after the last pass (nil: none).
   ///   - finder: the face detector; nil only with `options.fullFrame`.
   ///   - options: detection, tracking and smoothing settings.
   public init(
-    estimator: KeypointEstimating, refiner: KeypointEstimating? = nil, finder: FaceFinding?, options: TrackerOptions
+    estimator: KeypointEstimating, refiner: KeypointEstimating? = nil, patchRefiner: PatchRefiner? = nil,
+    finder: FaceFinding?, options: TrackerOptions
   ) {
     precondition(finder != nil || options.fullFrame, "FaceTracker needs a detector unless fullFrame is set")
     precondition(refiner == nil || refiner!.inputSize == estimator.inputSize, "FaceTracker: refiner input size")
     self.estimator = estimator
     self.refiner = refiner ?? estimator
+    self.patchRefiner = patchRefiner
     self.finder = finder
     self.options = options
     let n = estimator.inputSize
@@ -106,6 +114,8 @@ public final class FaceTracker {
           tracks[i].transform = transforms[i]
         }
       }
+      let refined = refineDetail(image, tracks.map(\.points))
+      for i in tracks.indices { tracks[i].points = refined[i] }
       for i in tracks.indices { tracks[i].motion.update(from: before[i], to: tracks[i].points, at: time) }
       let countBefore = tracks.count
       let limits = FaceTracker.plausibleBoxes(width: image.width, height: image.height)
@@ -245,6 +255,8 @@ public final class FaceTracker {
       alive = next
     }
     alive = alive.filter { candScores[$0] >= options.minDetectionScore }
+    let refined = refineDetail(image, alive.map { candPoints[$0] })
+    for (k, i) in alive.enumerated() { candPoints[i] = refined[k] }
     // A face does not hold another face. When a small "face" lies mostly inside a larger one, one is wrong: an
     // eye or a forehead of a close-up (which the score network may well accept), or a large false box around a
     // real face. The larger one stays unless it scored clearly lower. A small one inside a tracked face goes.
@@ -359,6 +371,13 @@ public final class FaceTracker {
   }
 
   // MARK: - Network
+
+  /// The refinement stage on the faces it applies to (the others come back as they are).
+  private func refineDetail(_ image: GrayImage, _ faces: [[SIMD2<Float>]]) -> [[SIMD2<Float>]] {
+    guard let patchRefiner, !faces.isEmpty else { return faces }
+    refinedFaces += faces.filter(patchRefiner.applies).count
+    return patchRefiner.refine(faces, pixels: image.pixels, width: image.width, height: image.height)
+  }
 
   /// Crops `transforms` out of `image` and runs the network on them in one batch.
   private func predict(_ image: GrayImage, _ transforms: [CropTransform], with network: KeypointEstimating? = nil)

@@ -17,12 +17,22 @@ public struct PipelineOptions: Sendable {
   /// still images by default; `.on` adds such a pass to every tracked face in every frame of video too (on
   /// moving clips of held-out people: median NME 8% lower, jitter 30% lower, for about 4 times the network work).
   public var refine: WhenToApply
+  /// When faces large enough to hold more detail than the 96-px crop (outer eye corners at least
+  /// `patchMinimumEyeDistance` pixels apart) get the refinement stage: 15 patches at up to 2.5x the crop's
+  /// resolution around the keypoints, one network call per face (`PatchRefiner`). On by default.
+  public var refinePatches: WhenToApply
+  /// The smallest face (outer-eye-corner distance in pixels) the refinement stage reads; nil: the default of
+  /// `PatchRefiner`.
+  public var patchMinimumEyeDistance: Float?
 
   /// Options with the defaults of `keyface run`.
   public init(
     tracker: TrackerOptions = TrackerOptions(), detectEvery: Int? = nil, decodeThreads: Int = 0,
-    queueCapacity: Int = 8, flipAverage: WhenToApply = .stillImages, refine: WhenToApply = .stillImages
+    queueCapacity: Int = 8, flipAverage: WhenToApply = .stillImages, refine: WhenToApply = .stillImages,
+    refinePatches: WhenToApply = .on, patchMinimumEyeDistance: Float? = nil
   ) {
+    self.refinePatches = refinePatches
+    self.patchMinimumEyeDistance = patchMinimumEyeDistance
     self.flipAverage = flipAverage
     self.refine = refine
     self.tracker = tracker
