@@ -120,7 +120,7 @@ struct Train: ParsableCommand {
   @Option(help: "With --arch keyface-patches: multiplies the sampled first-estimate errors (1: as measured).")
   var errorScale: Float = 1
 
-  @Option(help: "With --arch keyface-patches: train on faces whose outer eye corners are at least this many pixels apart (validation keeps every size).")
+  @Option(help: "With --arch keyface-patches: train on faces whose outer eye corners are at least this many pixels apart, and keep the epoch that scores best on validation faces of those sizes (validation reports every size).")
   var patchMinEye: Float = 0
 
   @Option(help: "Stop after this many minutes, annealing the learning rate to fit (the run is then not exactly repeatable).")

@@ -21,11 +21,11 @@ extension Train {
     } else {
       split = DataSplit.random(count: loaded.faces.count, fraction: valFraction, seed: seed)
     }
-    split.training.removeAll { KeypointPatches.eyeDistance(loaded.faces[$0].points) < patchMinEye }
+    let trainingCount = split.training.filter { KeypointPatches.eyeDistance(loaded.faces[$0].points) >= patchMinEye }.count
     printLine(
       "loaded \(loaded.faces.count) faces in \(loaded.frames.count) frames in "
         + String(format: "%.1f s", Date().timeIntervalSince(started))
-        + ": \(split.training.count) train, \(split.validation.count) validation"
+        + ": \(trainingCount) train (outer eye corners at least \(patchMinEye) px apart), \(split.validation.count) validation"
         + (valGroups != nil ? " (identity split)" : "")
         + "; arch \(architecture.name), loss \(options.loss.rawValue), first-estimate errors from \(errors.count) faces"
         + String(format: " x %.2f", errorScale))
@@ -39,7 +39,8 @@ extension Train {
       network = Network(architecture: architecture, seed: seed)
     }
     let trainer = try PatchTrainer(
-      network: network, options: options, errorScale: errorScale, mirror: options.augmentation != nil)
+      network: network, options: options, errorScale: errorScale, mirror: options.augmentation != nil,
+      minimumEyeDistance: patchMinEye)
     trainer.onEpoch = { epoch, loss, validation, seconds, best in
       printLine(
         "epoch \(String(format: "%3d", epoch))  train loss \(String(format: "%.5f", loss))  val \(validation.line)  "
@@ -47,7 +48,7 @@ extension Train {
     }
     var metadata: [String: String] = [
       "trained_on": URL(fileURLWithPath: frames).lastPathComponent,
-      "training_faces": String(split.training.count),
+      "training_faces": String(trainingCount),
       "validation_faces": String(split.validation.count),
       "validation_split": valGroups != nil ? "identity groups, fraction \(valFraction)" : "random rows, fraction \(valFraction)",
       "seed": String(seed),
@@ -62,5 +63,7 @@ extension Train {
       frames: loaded.frames, faces: loaded.faces, split: split, errors: errors, checkpoint: URL(fileURLWithPath: out),
       metadata: metadata)
     printLine("best: validation \(best.line); saved \(out)")
+    if let twoPasses = trainer.twoPasses { printLine("the same with two passes per face: \(twoPasses.line)") }
+    if let flipped = trainer.flipAveraged { printLine("the same flip-averaged: \(flipped.line)") }
   }
 }

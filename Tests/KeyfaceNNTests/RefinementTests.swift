@@ -133,11 +133,24 @@ final class RefinementTests: XCTestCase {
       XCTAssertEqual(refined[0][k].y - large[k].y, expected.y, accuracy: 1e-3)
     }
     XCTAssertThrowsError(try PatchRefiner(network: Network(architecture: tinyArchitecture, seed: 1)))
+
+    // Flip averaging: the mirrored view's constant answer comes back mirrored, so the x shifts cancel and the
+    // horizontal calibration (0.4 patch px along the face's x axis) is all that stays. (The layout is not exactly
+    // symmetric, so the mirrored face's frame differs slightly in scale and turn: 2%.)
+    network.horizontalOffset = 0.4
+    let flipping = try PatchRefiner(network: network, minimumEyeDistance: 60)
+    flipping.flipAverage = true
+    let averaged = flipping.refine([large], pixels: pixels, width: 320, height: 240)[0]
+    let kept = face.linear(SIMD2(0.4, -0.6))
+    for k in 0..<15 {
+      XCTAssertEqual(averaged[k].x - large[k].x, kept.x, accuracy: 0.03, "keypoint \(k)")
+      XCTAssertEqual(averaged[k].y - large[k].y, kept.y, accuracy: 0.03, "keypoint \(k)")
+    }
   }
 
   func testPatchPresetShapesAndRoundTrip() throws {
     let shapes = try Architecture.keyfacePatches.shapes()
-    XCTAssertEqual(shapes.first, [15, 40, 40])
+    XCTAssertEqual(shapes.first, [30, 40, 40])
     XCTAssertEqual(shapes.last, [30])
     XCTAssertEqual(Architecture.keyfacePatches.patchResolution, 2.5)
     let data = try JSONEncoder().encode(Architecture.keyfacePatches)

@@ -198,6 +198,7 @@ public final class KeypointPipeline {
     trackerOptions.detectEvery = options.detectEvery ?? max(1, Int((reader.frameRate ?? 30).rounded()))
     func applies(_ when: WhenToApply) -> Bool { when == .on || (when == .stillImages && reader.isStillImage) }
     let flip = applies(options.flipAverage)
+    patchRefiner?.flipAverage = flip
     let refiner = applies(options.refine) ? refiners() : nil
     // Refined video: every tracked face gets a second pass, on a crop re-framed from the first pass's keypoints.
     if refiner != nil && !reader.isStillImage {

@@ -21,9 +21,9 @@ public struct Architecture: Codable, Equatable {
   public var targetCenter: Float
   /// See `targetCenter` (48).
   public var targetScale: Float
-  /// Set for a refinement network (`keyface-patches`): patch pixels per 96-px crop unit of the keypoint patches it
-  /// reads (see `KeypointPatches`); its input channels are the 15 keypoints' patches and its outputs the points in
-  /// patch pixels. Nil (absent from the file) for networks that read a face crop.
+  /// Set for a refinement network (`keyface-patches`): patch pixels per 96-px crop unit of the finest keypoint
+  /// patches it reads (see `KeypointPatches`); its input channels are the 15 keypoints' patches at one or more
+  /// scales (15 channels per scale) and its outputs the points in the finest patches' pixels. Nil (absent from the file) for networks that read a face crop.
   public var patchResolution: Float?
 
   /// Creates an architecture; call `validate()` (or build a `Network`) to check the layers fit together.
@@ -128,14 +128,15 @@ public struct Architecture: Codable, Equatable {
     return copy
   }
 
-  /// The refinement network: 15 patches of 40x40 px at 2.5 px per crop unit (a face's outer eye corners about
-  /// 128 px apart, see `KeypointPatches`), one per keypoint, read as 15 channels. Fully convolutional: a padded 3x3
+  /// The refinement network: for each keypoint a 40x40 patch at 2.5 px per crop unit (a face's outer eye corners
+  /// about 128 px apart, see `KeypointPatches`) and one at half that resolution, which shows four times the area
+  /// around it: 30 channels. Fully convolutional: a padded 3x3
   /// convolution at full resolution, a 2x2 pooling, three padded 3x3 convolutions at 20x20, the last giving one map
   /// per keypoint, and a soft-argmax that reads each keypoint's place from its map (2 patch pixels per map pixel,
   /// sub-pixel through the softmax's expectation). Batch norm after every convolution but the last. About 0.1 M
   /// parameters and half the frame model's work.
   public static let keyfacePatches = Architecture(
-    name: "keyface-patches", inputSize: 40, inputChannels: 15,
+    name: "keyface-patches", inputSize: 40, inputChannels: 30,
     layers: [
       .conv(out: 48, kernel: 3, stride: 1, padding: 1), .batchNorm, .relu, .maxPool(size: 2),
       .conv(out: 64, kernel: 3, stride: 1, padding: 1), .batchNorm, .relu,

@@ -29,18 +29,23 @@ public struct PatchValidation: Equatable {
   public var medianAfter: Double
   /// Mean NME after refinement.
   public var meanAfter: Double
+  /// Median NME after refinement of the faces the stage is for (outer eye corners at least the trainer's
+  /// `minimumEyeDistance` apart): the score that picks the best epoch.
+  public var medianAfterApplied: Double
   /// Per size of face (outer-eye-corner distance in pixels: lower bound of the bucket), (faces, median before,
   /// median after).
   public var bySize: [(Float, Int, Double, Double)]
 
   public static func == (l: PatchValidation, r: PatchValidation) -> Bool {
     l.count == r.count && l.medianBefore == r.medianBefore && l.medianAfter == r.medianAfter
-      && l.meanAfter == r.meanAfter && l.bySize.elementsEqual(r.bySize) { $0 == $1 }
+      && l.meanAfter == r.meanAfter && l.medianAfterApplied == r.medianAfterApplied && l.bySize.elementsEqual(r.bySize) { $0 == $1 }
   }
 
   /// e.g. `median NME 0.0412 -> 0.0301 (mean 0.0325); 50+: 0.0401 -> 0.0299 (120 faces), ...`.
   public var line: String {
-    var text = String(format: "median NME %.4f -> %.4f (mean %.4f)", medianBefore, medianAfter, meanAfter)
+    var text = String(
+      format: "median NME %.4f -> %.4f (mean %.4f; refined sizes %.4f)", medianBefore, medianAfter, meanAfter,
+      medianAfterApplied)
     for (low, n, before, after) in bySize where n > 0 {
       text += String(format: "; %.0f+: %.4f -> %.4f (%d)", low, before, after, n)
     }
@@ -61,6 +66,10 @@ public final class PatchTrainer {
   /// offset between the annotations and the features they mark, so the two halves cancel it; each saved network is
   /// therefore calibrated on its training faces (`Network.horizontalOffset`, in patch pixels), as `Trainer` does.
   public let mirror: Bool
+  /// After `train`: the kept network's validation with two passes per face (see `PatchRefiner.passes`).
+  public private(set) var twoPasses: PatchValidation?
+  /// After `train`: the kept network's validation with flip averaging (see `PatchRefiner.flipAverage`).
+  public private(set) var flipAveraged: PatchValidation?
   /// Called after every epoch with (epoch, mean training loss, validation, seconds, is best).
   public var onEpoch: ((Int, Double, PatchValidation, Double, Bool) -> Void)?
 
@@ -68,19 +77,29 @@ public final class PatchTrainer {
   private let sizeBuckets: [Float] = [0, 30, 50, 80, 120]
 
   /// - Throws: `TrainingError` when the network is not a patch network.
-  public init(network: Network, options: TrainingOptions, errorScale: Float = 1, mirror: Bool = false) throws {
-    guard let resolution = network.architecture.patchResolution,
-      network.architecture.inputChannels == Keypoints.count, network.architecture.outputCount == 2 * Keypoints.count
-    else { throw TrainingError("'\(network.architecture.name)' is not a refinement (patch) network") }
+  /// Train on faces whose outer eye corners are at least this many pixels apart, and pick the epoch by the
+  /// validation faces of those sizes (0: all).
+  public let minimumEyeDistance: Float
+
+  public init(
+    network: Network, options: TrainingOptions, errorScale: Float = 1, mirror: Bool = false,
+    minimumEyeDistance: Float = 0
+  ) throws {
+    let architecture = network.architecture
+    guard let resolution = architecture.patchResolution, architecture.inputChannels % Keypoints.count == 0,
+      architecture.outputCount == 2 * Keypoints.count
+    else { throw TrainingError("'\(architecture.name)' is not a refinement (patch) network") }
     self.network = network
     self.options = options
     self.errorScale = errorScale
     self.mirror = mirror
-    patches = KeypointPatches(size: network.architecture.inputSize, resolution: resolution)
+    self.minimumEyeDistance = minimumEyeDistance
+    patches = KeypointPatches(
+      size: architecture.inputSize, resolution: resolution, scales: architecture.inputChannels / Keypoints.count)
   }
 
-  /// Trains on `split.training` faces and validates on `split.validation` after each epoch (keeping the epoch
-  /// with the lowest median NME), saving the best network to `checkpoint` after each improvement.
+  /// Trains on `split.training` faces (of at least `minimumEyeDistance`) and validates on `split.validation` after
+  /// each epoch (keeping the epoch with the lowest median NME over the validation faces of those sizes), saving the best network to `checkpoint` after each improvement.
   public func train(
     frames: [FaceFrames.Frame], faces: [PatchTrainingFace], split: DataSplit, errors: EstimateErrors,
     checkpoint: URL?, metadata: [String: String] = [:]
@@ -88,7 +107,7 @@ public final class PatchTrainer {
     precondition(faces.allSatisfy { frames.indices.contains($0.frame) && $0.points.count == Keypoints.count })
     guard errors.cholesky() != nil else { throw TrainingError("the estimate-error covariance is not positive definite") }
     let sampler = ErrorSampler(errors, scale: errorScale)
-    let training = split.training
+    let training = split.training.filter { KeypointPatches.eyeDistance(faces[$0].points) >= minimumEyeDistance }
     guard !training.isEmpty else { throw TrainingError("no training faces") }
     // The validation estimates are drawn once, so every epoch is scored on the same ones.
     var fixed = SeededRandom(mixing: options.seed, 0x5641_4C)
@@ -149,7 +168,7 @@ public final class PatchTrainer {
       }
       let validation = validate(
         frames: frames, faces: split.validation.map { faces[$0] }, estimates: validationEstimates)
-      let score = validation.count > 0 ? validation.medianAfter : -Double(epoch)
+      let score = validation.medianAfterApplied.isFinite ? validation.medianAfterApplied : -Double(epoch)
       let improved = best == nil || score < best!.score
       if improved {
         best = (score, (network.parameters + network.buffers).map(\.value), network.horizontalOffset, validation)
@@ -165,6 +184,9 @@ public final class PatchTrainer {
     if let best {
       for (parameter, value) in zip(network.parameters + network.buffers, best.values) { parameter.value = value }
       network.horizontalOffset = best.offset
+      let validationFaces = split.validation.map { faces[$0] }
+      twoPasses = validate(frames: frames, faces: validationFaces, estimates: validationEstimates, passes: 2)
+      flipAveraged = validate(frames: frames, faces: validationFaces, estimates: validationEstimates, flipAverage: true)
       return best.validation
     }
     return validate(frames: frames, faces: split.validation.map { faces[$0] }, estimates: validationEstimates)
@@ -172,12 +194,15 @@ public final class PatchTrainer {
 
   /// Scores the network on `faces` from the given first estimates (one per face).
   public func validate(
-    frames: [FaceFrames.Frame], faces: [PatchTrainingFace], estimates: [[SIMD2<Float>]]
+    frames: [FaceFrames.Frame], faces: [PatchTrainingFace], estimates: [[SIMD2<Float>]], passes: Int = 1,
+    flipAverage: Bool = false
   ) -> PatchValidation {
     precondition(faces.count == estimates.count, "PatchTrainer.validate: one estimate per face")
     guard let refiner = try? PatchRefiner(network: network, minimumEyeDistance: 0) else {
       preconditionFailure("PatchTrainer: the network is a patch network")
     }
+    refiner.passes = passes
+    refiner.flipAverage = flipAverage
     var before: [Double] = [], after: [Double] = [], sizes: [Float] = []
     for (face, estimate) in zip(faces, estimates) {
       let frame = frames[face.frame]
@@ -206,9 +231,11 @@ public final class PatchTrainer {
       let chosen = sizes.indices.filter { sizes[$0] >= low && sizes[$0] < high }
       bySize.append((low, chosen.count, median(chosen.map { before[$0] }), median(chosen.map { after[$0] })))
     }
+    let applied = sizes.indices.filter { sizes[$0] >= minimumEyeDistance }.map { after[$0] }
     return PatchValidation(
       count: faces.count, medianBefore: median(before), medianAfter: median(after),
-      meanAfter: after.isEmpty ? .nan : after.reduce(0, +) / Double(after.count), bySize: bySize)
+      meanAfter: after.isEmpty ? .nan : after.reduce(0, +) / Double(after.count), medianAfterApplied: median(applied),
+      bySize: bySize)
   }
 
   /// Minus the mean horizontal error of the refined points along each face's own x axis, in patch pixels: the
@@ -244,7 +271,7 @@ public final class PatchTrainer {
   ) -> (Tensor, Tensor) {
     let architecture = network.architecture
     let k = Keypoints.count
-    let area = patches.size * patches.size * k
+    let area = patches.bytesPerFace
     var bytes = [UInt8](repeating: 0, count: area)
     var input = [Float](repeating: 0, count: rows.count * area)
     var target = [Float](repeating: 0, count: rows.count * 2 * k)
@@ -280,7 +307,7 @@ public final class PatchTrainer {
       }
     }
     return (
-      Tensor(shape: [rows.count, k, patches.size, patches.size], data: input),
+      Tensor(shape: [rows.count, patches.scales * k, patches.size, patches.size], data: input),
       Tensor(shape: [rows.count, 2 * k], data: target)
     )
   }
