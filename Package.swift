@@ -66,7 +66,7 @@ let package = Package(
     .testTarget(name: "KeyfaceMediaTests", dependencies: ["KeyfaceMedia"]),
     .testTarget(name: "KeyfaceFacesTests", dependencies: ["KeyfaceFaces", "KeyfaceMedia", "KeyfaceNN"]),
     .testTarget(name: "KeyfaceBatchTests", dependencies: ["KeyfaceBatch"]),
-    .testTarget(name: "KeyfaceCLITests", dependencies: ["keyface", "KeyfaceMedia"]),
+    .testTarget(name: "KeyfaceCLITests", dependencies: ["keyface", "KeyfaceMedia", "KeyfaceNN"]),
   ],
   swiftLanguageModes: [.v5]
 )

@@ -1,6 +1,7 @@
 // End-to-end tests of `keyface run`: the built binary on clips the tests encode with the ffmpeg CLI.
 import Foundation
 import KeyfaceMedia
+import KeyfaceNN
 import XCTest
 
 final class RunCommandTests: XCTestCase {
@@ -25,6 +26,32 @@ final class RunCommandTests: XCTestCase {
 
   func objects(_ lines: [Substring]) throws -> [[String: Any]] {
     try lines.map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
+  }
+
+  /// A model whose shape does not fit what `run` feeds, or a refinement model given as --model (or the other way
+  /// round), is one line naming the file and a failure exit, not a crash.
+  func testModelsOfTheWrongShapeAreRefusedWithOneLine() throws {
+    let clip = try KeyfaceProcess.makeClip("clip.mp4", in: directory, frames: 3)
+    var colour = Architecture.keyface
+    colour.inputChannels = 3
+    var short = Architecture.keyface
+    short.layers[short.layers.count - 1] = .linear(out: 9)
+    short.outputCount = 9
+    let cases: [(String, Architecture, String, String)] = [
+      ("colour.safetensors", colour, "--model", "3 channels"),
+      ("short.safetensors", short, "--model", "predicts 9 numbers"),
+      ("patches.safetensors", .keyfacePatches, "--model", "refinement network"),
+      ("frames.safetensors", .keyface, "--patch-model", "not a refinement"),
+    ]
+    for (name, architecture, option, problem) in cases {
+      let file = directory.appendingPathComponent(name)
+      try Network(architecture: architecture, seed: 1).save(to: file)
+      let result = try KeyfaceProcess.run(["run", clip.path, option, file.path], in: directory)
+      XCTAssertEqual(result.status, 1, name)
+      let lines = result.stderr.split(separator: "\n")
+      XCTAssertEqual(lines.count, 1, result.stderr)
+      XCTAssertTrue(result.stderr.contains(name) && result.stderr.contains(problem), result.stderr)
+    }
   }
 
   func testOneLinePerFrameInOrder() throws {

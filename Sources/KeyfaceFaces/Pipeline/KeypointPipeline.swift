@@ -78,11 +78,20 @@ public final class KeypointPipeline {
       cascadeLoaded.wait()
       throw PipelineError(error, source: modelPath ?? "bundled model")
     }
-    if network.architecture.patchResolution != nil {
+    // The tracker feeds one grey crop per face and reads 15 keypoints (and maybe a score) back.
+    let architecture = network.architecture
+    let unusable: String? =
+      architecture.patchResolution != nil
+      ? "is a refinement network; give it with --patch-model"
+      : architecture.inputChannels != 1
+        ? "reads \(architecture.inputChannels) channels; keyface feeds grey crops (1 channel)"
+        : architecture.keypointCount != Keypoints.count
+          ? "predicts \(architecture.outputCount) numbers; keyface needs \(2 * Keypoints.count) (15 keypoints) or 31 (and a face score)"
+          : nil
+    if let unusable {
       cascadeLoaded.wait()
-      throw PipelineError(
-        ModelFileError(file: modelPath ?? "bundled model", problem: "is a refinement network; give it with --patch-model"),
-        source: modelPath ?? "bundled model")
+      let file = modelPath ?? "bundled model"
+      throw PipelineError(ModelFileError(file: file, problem: unusable), source: file)
     }
     var patchRefiner: PatchRefiner?
     if options.refinePatches != .off {
