@@ -72,9 +72,11 @@ struct Run: ParsableCommand {
   @Option(
     help: ArgumentHelp(
       "Read faces whose outer eye corners are at least --patch-min-eye pixels apart again at up to their own"
-        + " resolution (the 96-px crop holds them 51 px apart): patches around each keypoint at 2.5x the crop's"
-        + " resolution, one network call per face, about a third of the frame model's work: on (the default),"
-        + " images (still images only), off. See the README for what it gains by face size.", valueName: "when"))
+        + " resolution (the 96-px crop holds them 51 px apart): patches around each keypoint at 2.5x and 1.25x the"
+        + " crop's resolution, one network call per face: on (the default), images (still images only), off. On"
+        + " the validation people: photos of faces over 120 px median error 0.038 -> 0.032, moving faces error 15%"
+        + " and jitter 40% lower; it costs about 2.3 ms per large face per frame (720p video with one large face:"
+        + " 293 -> 177 frames per second).", valueName: "when"))
   var refinePatches: WhenToApply = .on
 
   @Option(help: ArgumentHelp("Smallest face, as the distance between its outer eye corners in pixels, that --refine-patches reads (default: \(Int(PatchRefiner.defaultMinimumEyeDistance))).", valueName: "pixels"))

@@ -94,4 +94,34 @@ enum GradientCheck {
       parameter.value.data = random(parameter.value.count, seed: seed &+ UInt64(k), range: 0.5)
     }
   }
+
+  /// Compares a whole network's parameter gradients (masked MSE against `target`) with central differences, at
+  /// about `samples` evenly spread entries of each parameter.
+  static func checkNetwork(
+    _ network: Network, input x: Tensor, target: Tensor, mask: Tensor, samples: Int,
+    file: StaticString = #filePath, line: UInt = #line
+  ) {
+    func loss() -> Double {
+      Double(Loss.maskedMSE(prediction: network.forward(x, training: true), target: target, mask: mask).loss)
+    }
+    network.zeroGrad()
+    let (_, dPrediction) = Loss.maskedMSE(prediction: network.forward(x, training: true), target: target, mask: mask)
+    network.backward(dPrediction)
+    let epsilon: Float = 1e-3
+    for parameter in network.parameters {
+      let analytic = parameter.grad.data
+      for i in stride(from: 0, to: parameter.value.count, by: max(1, parameter.value.count / samples)) {
+        let saved = parameter.value.data[i]
+        parameter.value.data[i] = saved + epsilon
+        let plus = loss()
+        parameter.value.data[i] = saved - epsilon
+        let minus = loss()
+        parameter.value.data[i] = saved
+        let numeric = (plus - minus) / Double(2 * epsilon)
+        XCTAssertEqual(
+          Double(analytic[i]), numeric, accuracy: 2e-2 * max(abs(numeric), 0.05), "\(parameter.name)[\(i)]",
+          file: file, line: line)
+      }
+    }
+  }
 }

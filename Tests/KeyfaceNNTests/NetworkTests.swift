@@ -101,27 +101,7 @@ final class NetworkTests: XCTestCase {
     var maskData = [Float](repeating: 1, count: 93)
     maskData[5] = 0
     let mask = Tensor(shape: [3, 31], data: maskData)
-    func loss() -> Double {
-      Double(Loss.maskedMSE(prediction: network.forward(x, training: true), target: target, mask: mask).loss)
-    }
-    network.zeroGrad()
-    let (_, dPrediction) = Loss.maskedMSE(prediction: network.forward(x, training: true), target: target, mask: mask)
-    network.backward(dPrediction)
-    let epsilon: Float = 1e-3
-    for parameter in network.parameters {
-      let analytic = parameter.grad.data
-      for i in stride(from: 0, to: parameter.value.count, by: max(1, parameter.value.count / 6)) {
-        let saved = parameter.value.data[i]
-        parameter.value.data[i] = saved + epsilon
-        let plus = loss()
-        parameter.value.data[i] = saved - epsilon
-        let minus = loss()
-        parameter.value.data[i] = saved
-        let numeric = (plus - minus) / Double(2 * epsilon)
-        XCTAssertEqual(
-          Double(analytic[i]), numeric, accuracy: 2e-2 * max(abs(numeric), 0.05), "\(parameter.name)[\(i)]")
-      }
-    }
+    GradientCheck.checkNetwork(network, input: x, target: target, mask: mask, samples: 6)
   }
 
   /// One and two threads split the work differently (samples, output rows, features) but compute the same step.

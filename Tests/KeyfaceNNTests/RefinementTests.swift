@@ -87,25 +87,7 @@ final class RefinementTests: XCTestCase {
     let x = Tensor(shape: [2, 15, 12, 12], data: GradientCheck.random(2 * 15 * 144, seed: 4))
     let target = Tensor(shape: [2, 30], data: GradientCheck.random(60, seed: 5))
     let mask = Tensor(shape: [2, 30], data: [Float](repeating: 1, count: 60))
-    func loss() -> Double {
-      Double(Loss.maskedMSE(prediction: network.forward(x, training: true), target: target, mask: mask).loss)
-    }
-    network.zeroGrad()
-    network.backward(Loss.maskedMSE(prediction: network.forward(x, training: true), target: target, mask: mask).dPrediction)
-    let epsilon: Float = 1e-3
-    for parameter in network.parameters {
-      let analytic = parameter.grad.data
-      for i in stride(from: 0, to: parameter.value.count, by: max(1, parameter.value.count / 5)) {
-        let saved = parameter.value.data[i]
-        parameter.value.data[i] = saved + epsilon
-        let plus = loss()
-        parameter.value.data[i] = saved - epsilon
-        let minus = loss()
-        parameter.value.data[i] = saved
-        let numeric = (plus - minus) / Double(2 * epsilon)
-        XCTAssertEqual(Double(analytic[i]), numeric, accuracy: 2e-2 * max(abs(numeric), 0.05), "\(parameter.name)[\(i)]")
-      }
-    }
+    GradientCheck.checkNetwork(network, input: x, target: target, mask: mask, samples: 5)
   }
 
   /// The refiner maps each keypoint's answer from its own patch back to the picture, skips faces below its size

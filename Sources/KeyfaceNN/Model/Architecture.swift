@@ -133,8 +133,9 @@ public struct Architecture: Codable, Equatable {
   /// around it: 30 channels. Fully convolutional: a padded 3x3
   /// convolution at full resolution, a 2x2 pooling, three padded 3x3 convolutions at 20x20, the last giving one map
   /// per keypoint, and a soft-argmax that reads each keypoint's place from its map (2 patch pixels per map pixel,
-  /// sub-pixel through the softmax's expectation). Batch norm after every convolution but the last. About 0.1 M
-  /// parameters and half the frame model's work.
+  /// sub-pixel through the softmax's expectation). Batch norm after every convolution but the last. About 0.09 M
+  /// parameters and 50 M multiply-adds (the frame model: 1.75 M and 70 M); a smaller one (32/48/48 channels)
+  /// was a third faster and 6% less accurate on the validation people's faces of 120 px and more.
   public static let keyfacePatches = Architecture(
     name: "keyface-patches", inputSize: 40, inputChannels: 30,
     layers: [

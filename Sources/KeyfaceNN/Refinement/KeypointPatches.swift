@@ -89,28 +89,40 @@ public struct KeypointPatches: Equatable, Sendable {
     // Pixel centres sit at half-integers: x - 0.5 is the position in pixel indices (mirrored: width - x - 0.5).
     let xSign: Float = mirrored ? -1 : 1, xBase: Float = mirrored ? Float(width) - 0.5 : -0.5
     let src = pixels.baseAddress!
-    for (index, center) in centers.enumerated() {
-      let t = patchTransform(center: center, face: face, scale: scale)
-      let out = output + index * n * n
-      for row in 0..<n {
-        for column in 0..<n {
-          var sum: Float = 0
+    var line = [Float](repeating: 0, count: n)
+    line.withUnsafeMutableBufferPointer { line in
+      for (index, center) in centers.enumerated() {
+        let t = patchTransform(center: center, face: face, scale: scale)
+        let out = output + index * n * n
+        // Along a patch row the picture position moves by (a, b) per patch pixel: each sample row is a line.
+        let ax = xSign * t.a * inv, ay = t.b * inv
+        for row in 0..<n {
+          for column in 0..<n { line[column] = 0 }
           for sy in 0..<k {
             let v = Float(row) + (Float(sy) + 0.5) * inv
-            for sx in 0..<k {
-              let u = Float(column) + (Float(sx) + 0.5) * inv
-              let x = min(max(xSign * (t.a * u - t.b * v + t.shift.x) + xBase, 0), maxX)
-              let y = min(max(t.b * u + t.a * v + t.shift.y - 0.5, 0), maxY)
-              let x0 = Int(x), y0 = Int(y)
-              let x1 = min(x0 + 1, width - 1), y1 = min(y0 + 1, height - 1)
-              let fx = x - Float(x0), fy = y - Float(y0)
-              let top = Float(src[y0 * width + x0]) * (1 - fx) + Float(src[y0 * width + x1]) * fx
-              let bottom = Float(src[y1 * width + x0]) * (1 - fx) + Float(src[y1 * width + x1]) * fx
-              sum += top * (1 - fy) + bottom * fy
+            let u0 = 0.5 * inv
+            var x = xSign * (t.a * u0 - t.b * v + t.shift.x) + xBase
+            var y = t.b * u0 + t.a * v + t.shift.y - 0.5
+            for column in 0..<n {
+              var sum: Float = 0
+              for _ in 0..<k {
+                let cx = min(max(x, 0), maxX), cy = min(max(y, 0), maxY)
+                let x0 = Int(cx), y0 = Int(cy)
+                let x1 = min(x0 + 1, width - 1), y1 = min(y0 + 1, height - 1)
+                let fx = cx - Float(x0), fy = cy - Float(y0)
+                let r0 = src + y0 * width, r1 = src + y1 * width
+                let top = Float(r0[x0]) + (Float(r0[x1]) - Float(r0[x0])) * fx
+                let bottom = Float(r1[x0]) + (Float(r1[x1]) - Float(r1[x0])) * fx
+                sum += top + (bottom - top) * fy
+                x += ax
+                y += ay
+              }
+              line[column] += sum
             }
           }
-          let value = sum * norm * gain + offset
-          out[row * n + column] = UInt8(min(max(value + 0.5, 0), 255))
+          for column in 0..<n {
+            out[row * n + column] = UInt8(min(max(line[column] * norm * gain + offset + 0.5, 0), 255))
+          }
         }
       }
     }
