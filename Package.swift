@@ -9,6 +9,7 @@ let package = Package(
     .library(name: "KeyfaceNN", targets: ["KeyfaceNN"]),
     .library(name: "KeyfaceTraining", targets: ["KeyfaceTraining"]),
     .library(name: "KeyfaceMedia", targets: ["KeyfaceMedia"]),
+    .library(name: "KeyfaceDetection", targets: ["KeyfaceDetection"]),
     .library(name: "KeyfaceFaces", targets: ["KeyfaceFaces"]),
     .library(name: "KeyfaceBatch", targets: ["KeyfaceBatch"]),
   ],
@@ -48,15 +49,17 @@ let package = Package(
     .target(name: "KeyfaceTraining", dependencies: ["KeyfaceNN", "CZlib"]),
     // Decoding, scaling, encoding and muxing through FFmpeg. Only module importing CFFmpeg.
     .target(name: "KeyfaceMedia", dependencies: ["CFFmpeg"]),
-    // Face detection, cropping, tracking, smoothing, the streaming pipeline and its outputs.
-    .target(name: "KeyfaceFaces", dependencies: ["KeyfaceNN", "KeyfaceMedia"]),
+    // Face detection: the Haar cascade evaluator and the face finders built on it. Needs only KeyfaceMedia.
+    .target(name: "KeyfaceDetection", dependencies: ["KeyfaceMedia"]),
+    // Faces in frames: crops, tracking, smoothing, the streaming pipeline and its outputs.
+    .target(name: "KeyfaceFaces", dependencies: ["KeyfaceNN", "KeyfaceMedia", "KeyfaceDetection"]),
     // Folders of clips: discovery, sharding, resumable atomic outputs, parallel jobs, summaries.
     .target(name: "KeyfaceBatch"),
     // The command-line tool: parses arguments and calls the libraries.
     .executableTarget(
       name: "keyface",
       dependencies: [
-        "KeyfaceNN", "KeyfaceTraining", "KeyfaceMedia", "KeyfaceFaces", "KeyfaceBatch",
+        "KeyfaceNN", "KeyfaceTraining", "KeyfaceMedia", "KeyfaceDetection", "KeyfaceFaces", "KeyfaceBatch",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
@@ -64,7 +67,7 @@ let package = Package(
     .testTarget(name: "KeyfaceNNTests", dependencies: ["KeyfaceNN"]),
     .testTarget(name: "KeyfaceTrainingTests", dependencies: ["KeyfaceTraining", "KeyfaceNN"]),
     .testTarget(name: "KeyfaceMediaTests", dependencies: ["KeyfaceMedia"]),
-    .testTarget(name: "KeyfaceFacesTests", dependencies: ["KeyfaceFaces", "KeyfaceMedia", "KeyfaceNN"]),
+    .testTarget(name: "KeyfaceFacesTests", dependencies: ["KeyfaceFaces", "KeyfaceDetection", "KeyfaceMedia", "KeyfaceNN"]),
     .testTarget(name: "KeyfaceBatchTests", dependencies: ["KeyfaceBatch"]),
     .testTarget(name: "KeyfaceCLITests", dependencies: ["keyface", "KeyfaceMedia", "KeyfaceNN"]),
   ],

@@ -1,3 +1,4 @@
+import KeyfaceDetection
 import ArgumentParser
 import Foundation
 import KeyfaceFaces

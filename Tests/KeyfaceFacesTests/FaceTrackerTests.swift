@@ -1,3 +1,4 @@
+@testable import KeyfaceDetection
 import KeyfaceMedia
 import KeyfaceNN
 import XCTest

@@ -1,3 +1,4 @@
+@testable import KeyfaceDetection
 import Dispatch
 import Foundation
 import KeyfaceMedia

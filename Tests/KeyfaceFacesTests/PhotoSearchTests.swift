@@ -1,3 +1,4 @@
+@testable import KeyfaceDetection
 import Foundation
 import KeyfaceMedia
 import KeyfaceNN

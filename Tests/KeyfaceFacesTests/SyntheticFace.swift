@@ -2,6 +2,7 @@
 // that measures the disc in each crop (centroid and radius) and returns the mean keypoint layout placed on
 // it, and a detector that returns the disc's box and counts its calls. Together they track exactly, so tests
 // can check geometry, ids and detector scheduling without a trained model.
+@testable import KeyfaceDetection
 import KeyfaceFaces
 import KeyfaceMedia
 import KeyfaceNN

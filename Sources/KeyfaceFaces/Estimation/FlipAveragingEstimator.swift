@@ -1,3 +1,4 @@
+import KeyfaceDetection
 import KeyfaceNN
 
 /// Test-time augmentation: runs each crop and its mirror image through an estimator in one batch and
@@ -47,13 +48,5 @@ public final class FlipAveragingEstimator: KeypointEstimating {
       for j in 0..<k { output[i * k + j] = (points[i * k + j] + back[j]) / 2 }
       outScores[i] = (scores[i] + scores[count + i]) / 2
     }
-  }
-}
-
-/// Copies a `width` x `height` grey picture into `destination` flipped left to right.
-func mirrorRows(_ source: UnsafePointer<UInt8>, into destination: UnsafeMutablePointer<UInt8>, width: Int, height: Int) {
-  for y in 0..<height {
-    let row = source + y * width, out = destination + y * width
-    for x in 0..<width { out[x] = row[width - 1 - x] }
   }
 }

@@ -1,4 +1,5 @@
 /// One face in one frame: who it is, how sure the network is, where it is and its 15 keypoints.
+import KeyfaceDetection
 public struct FaceResult: Sendable, Equatable {
   /// Identifier, stable while the face is tracked; counted from 0 per source.
   public var id: Int

@@ -8,6 +8,7 @@
 // faces of one frame. Every stage is first-in first-out, so output stays in frame order, and every decoded
 // frame gives exactly one result. A cancellation flag stops decoding; the frames in flight are still written
 // and the sinks are ended with `.cancelled`, so a video file is finished properly.
+import KeyfaceDetection
 import Dispatch
 import Foundation
 import KeyfaceMedia
@@ -133,7 +134,7 @@ public final class KeypointPipeline {
         // default cascade its alternative and profile companions. On faces68's validation people: recall
         // 0.914 -> 0.981 against the video settings, at about 0.5 s for a 640x480 photo. Photos over 1280 px are
         // searched at 1280 px.
-        let frontal = FaceDetector(cascade: haar, minFaceSize: haar.windowWidth, rotations: [-20, 20])
+        let frontal = FaceDetector(cascade: haar, minFaceSize: haar.windowSize.width, rotations: [-20, 20])
         let thorough: FaceFinding =
           detectorPath == nil
           ? SupplementedFinder(

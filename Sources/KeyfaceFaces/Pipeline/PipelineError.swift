@@ -1,3 +1,4 @@
+import KeyfaceDetection
 import KeyfaceMedia
 import KeyfaceNN
 

@@ -10,6 +10,7 @@
 // 3.2 / 1.8 px and 9% on ytf video frames, up to 4.5 px and 14% on AFW/HELEN portraits. A crop cut this
 // way is therefore a first estimate: the second pass, re-framed from the first pass's keypoints, removes
 // the scatter.
+import KeyfaceDetection
 import KeyfaceNN
 
 

@@ -12,6 +12,7 @@
 // are searched at once.
 //
 // Not thread-safe: one tracker per source, fed frames in order from one thread.
+import KeyfaceDetection
 import Dispatch
 import KeyfaceMedia
 import KeyfaceNN

@@ -123,16 +123,17 @@ public final class FaceDetector: Sendable {
     if parts == 1 {
       scan(image, scales: scales, levels: Array(scales.indices), largest: first) { perLevel[$0] = $1 }
     } else {
-      let results = LockedValue(perLevel)
-      DispatchQueue.concurrentPerform(iterations: parts) { part in
-        let levels = Array(stride(from: part, to: scales.count, by: parts))
-        var mine: [(Int, [FaceBox])] = []
-        scan(image, scales: scales, levels: levels, largest: first) { mine.append(($0, $1)) }
-        results.withLock { all in
-          for (level, boxes) in mine { all[level] = boxes }
+      // Each part writes only its own slot.
+      var found = [[(Int, [FaceBox])]](repeating: [], count: parts)
+      found.withUnsafeMutableBufferPointer { slots in
+        DispatchQueue.concurrentPerform(iterations: parts) { part in
+          let levels = Array(stride(from: part, to: scales.count, by: parts))
+          var mine: [(Int, [FaceBox])] = []
+          scan(image, scales: scales, levels: levels, largest: first) { mine.append(($0, $1)) }
+          slots[part] = mine
         }
       }
-      perLevel = results.current
+      for (level, boxes) in found.joined() { perLevel[level] = boxes }
     }
     return perLevel.flatMap { $0 }
   }
