@@ -1,6 +1,7 @@
 import ArgumentParser
 import Dispatch
 import Foundation
+import KeyfaceBatch
 import KeyfaceFaces
 import KeyfaceNN
 
@@ -179,22 +180,15 @@ struct Run: ParsableCommand {
     }
 
     // Ctrl-C (or SIGTERM): stop decoding, finish the outputs with the frames done so far, exit 130 (143).
-    // A second signal quits at once.
+    // A second signal quits at once. The same trap as `keyface batch` (a self-pipe written by the handler): Dispatch
+    // signal sources read a signalfd on Linux and miss signals that land on a thread that has them unblocked.
     let cancel = CancellationFlag()
-    let exitStatus = LockedValue<Int32>(130)
-    var signalSources: [DispatchSourceSignal] = []
-    for (number, status) in [(SIGINT, Int32(130)), (SIGTERM, Int32(143))] {
-      signal(number, SIG_IGN)
-      let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-      source.setEventHandler {
-        if cancel.isCancelled { _exit(status) }
-        exitStatus.withLock { $0 = status }
-        cancel.cancel()
-      }
-      source.resume()
-      signalSources.append(source)
+    let stop = StopSignal()
+    let trap = InterruptTrap(stop: stop) { number, level in
+      if level == .kill { _exit(number == SIGTERM ? 143 : 130) }
+      cancel.cancel()
     }
-    defer { signalSources.forEach { $0.cancel() } }
+    defer { trap.cancel() }
 
     var failed = false
     let summaries = pipeline.run(inputs: inputs, sink: sink, cancel: cancel) { error in
@@ -202,7 +196,7 @@ struct Run: ParsableCommand {
       Run.report(error)
     }
     progressShown?.clear()
-    if cancel.isCancelled { throw ExitCode(exitStatus.current) }
+    if cancel.isCancelled { throw ExitCode(stop.signal == SIGTERM ? 143 : 130) }
     if failed || summaries.contains(where: { $0.outcome == .failed }) { throw ExitCode.failure }
   }
 

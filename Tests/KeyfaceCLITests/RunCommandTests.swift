@@ -242,6 +242,26 @@ final class RunCommandTests: XCTestCase {
     XCTAssertLessThanOrEqual(frames, lines.count)
   }
 
+  /// SIGTERM (how schedulers stop a task) stops `run` as Ctrl-C does, with 143, and the lines written stay whole.
+  func testTerminateStopsWith143() throws {
+    let clip = try KeyfaceProcess.makeClip("long.mp4", in: directory, frames: 3000, size: "320x240")
+    let (process, stdout, _) = try KeyfaceProcess.start(
+      ["run", clip.path, "--jsonl", "-"] + KeyfaceProcess.modelArguments, in: directory)
+    let deadline = Date().addingTimeInterval(60)
+    while Date() < deadline {
+      let text = (try? String(contentsOf: stdout, encoding: .utf8)) ?? ""
+      if text.split(separator: "\n").count >= 20 { break }
+      usleep(20_000)
+    }
+    kill(process.processIdentifier, SIGTERM)
+    process.waitUntilExit()
+    XCTAssertEqual(process.terminationStatus, 143)
+    let lines = try String(contentsOf: stdout, encoding: .utf8).split(separator: "\n")
+    XCTAssertGreaterThanOrEqual(lines.count, 20)
+    XCTAssertLessThan(lines.count, 3000)
+    for line in lines { XCTAssertNoThrow(try JSONSerialization.jsonObject(with: Data(line.utf8))) }
+  }
+
   func testFirstLinesComeOutBeforeTheInputEnds() throws {
     // An intra-only clip fed through a pipe in two halves: lines for the first half must appear before the
     // second half is written.
