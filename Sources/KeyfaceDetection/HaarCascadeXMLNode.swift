@@ -34,7 +34,9 @@ final class HaarCascadeXMLNode {
     var result: [Double] = []
     // Byte-wise: splitting Characters (grapheme clusters) made this the slowest part of loading a cascade.
     for token in text.utf8.split(whereSeparator: { $0 == 0x20 || $0 == 0x0A || $0 == 0x09 || $0 == 0x0D }) {
-      guard let value = Double(Substring(token)) else { return nil }
+      // Indices, rectangles, thresholds and leaf values are all small: a non-finite or huge number is a corrupt
+      // file (and would trap where it becomes an index).
+      guard let value = Double(Substring(token)), value.isFinite, abs(value) <= 1e7 else { return nil }
       result.append(value)
     }
     return result

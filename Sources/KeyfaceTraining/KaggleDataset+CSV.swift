@@ -53,9 +53,9 @@ extension KaggleDataset {
             }
           case .imageId:
             guard let value = try Self.number(cell, path: path, line: line, name: header[column]),
-              value == value.rounded()
+              value == value.rounded(), abs(value) < 1e15
             else {
-              throw KaggleCSVError(path: path, line: line, message: "ImageId is not a whole number")
+              throw KaggleCSVError(path: path, line: line, message: "ImageId is not a whole number of at most 15 digits")
             }
             imageId = Int(value)
           case .image:

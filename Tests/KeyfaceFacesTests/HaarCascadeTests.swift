@@ -198,6 +198,10 @@ final class HaarCascadeTests: XCTestCase {
       ),
       ("outside.xml", Self.tinyCascadeXML().replacingOccurrences(of: "0 3 6 3 1.", with: "0 3 6 4 1."), "outside"),
       ("badindex.xml", Self.tinyCascadeXML().replacingOccurrences(of: "0 -1 1 0.5", with: "0 -1 7 0.5"), "feature 7"),
+      // Numbers that would trap where they become indices.
+      ("huge.xml", Self.tinyCascadeXML().replacingOccurrences(of: "0 0 3 6 2.", with: "0 0 3e300 6 2."), "rect"),
+      ("nan.xml", Self.tinyCascadeXML().replacingOccurrences(of: "0 0 3 6 2.", with: "0 0 nan 6 2."), "rect"),
+      ("hugeindex.xml", Self.tinyCascadeXML().replacingOccurrences(of: "0 -1 1 0.5", with: "0 -1 1e12 0.5"), "internalNodes"),
     ]
     for (name, text, expected) in cases {
       let path = directory.appendingPathComponent(name).path

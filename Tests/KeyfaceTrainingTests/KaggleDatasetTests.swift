@@ -105,6 +105,14 @@ final class KaggleDatasetTests: XCTestCase {
     XCTAssertThrowsError(try KaggleDataset(contentsOf: cut.path)) {
       XCTAssertTrue(String(describing: $0).hasPrefix(cut.path + ":"), String(describing: $0))
     }
+    // A huge ImageId is an error, not a trap converting it to an integer.
+    let image = (0..<9216).map { _ in "7" }.joined(separator: " ")
+    for id in ["99999999999999999999", "-123456789012345678"] {
+      let path = try fixtures.write("huge-\(id).csv", "ImageId,Image\n\(id),\(image)\n").path
+      XCTAssertThrowsError(try KaggleDataset(contentsOf: path)) {
+        XCTAssertTrue(String(describing: $0).contains("ImageId is not a whole number"), String(describing: $0))
+      }
+    }
   }
 
   func testCoordinateNames() {
