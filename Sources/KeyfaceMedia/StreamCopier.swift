@@ -23,9 +23,13 @@ final class StreamCopier {
       let input = demuxer.stream(i)
       let parameters = input.pointee.codecpar!
       let type = parameters.pointee.codec_type
+      // An audio stream the probe saw only the start of (one that begins late in a transport stream) has no sample
+      // rate or channels yet; a muxer refuses its header, so it is left out rather than losing the whole video.
+      let complete =
+        type != AVMEDIA_TYPE_AUDIO || (parameters.pointee.sample_rate > 0 && parameters.pointee.ch_layout.nb_channels > 0)
       let wanted =
         (type == AVMEDIA_TYPE_AUDIO || type == AVMEDIA_TYPE_SUBTITLE)
-        && muxer.accepts(parameters.pointee.codec_id)
+        && muxer.accepts(parameters.pointee.codec_id) && complete
       guard wanted else {
         input.pointee.discard = AVDISCARD_ALL
         continue
@@ -62,7 +66,8 @@ final class StreamCopier {
           exhausted = true
           return
         }
-        guard outputIndex[packet.streamIndex] != nil else {
+        // Streams that appear after the header was written (common in TS and FLV) are not in the table.
+        guard packet.streamIndex < outputIndex.count, outputIndex[packet.streamIndex] != nil else {
           packet.unref()
           continue
         }

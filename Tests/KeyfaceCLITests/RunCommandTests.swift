@@ -262,6 +262,24 @@ final class RunCommandTests: XCTestCase {
     for line in lines { XCTAssertNoThrow(try JSONSerialization.jsonObject(with: Data(line.utf8))) }
   }
 
+  /// A transport stream whose audio starts only in its second part (two .ts files one after the other): the
+  /// annotated video is still written with every frame, the late audio left out, instead of failing at its header.
+  func testAudioThatStartsLateInATransportStreamDoesNotLoseTheVideo() throws {
+    let first = try KeyfaceProcess.makeClip("a.ts", in: directory, frames: 200, extra: ["-c:v", "libx264"])
+    let second = try KeyfaceProcess.makeClip(
+      "b.ts", in: directory, frames: 50,
+      extra: ["-f", "lavfi", "-i", "sine=frequency=440", "-c:a", "aac", "-shortest", "-c:v", "libx264"])
+    let joined = directory.appendingPathComponent("late.ts")
+    try (Data(contentsOf: first) + Data(contentsOf: second)).write(to: joined)
+    let out = directory.appendingPathComponent("annotated.mp4")
+    let result = try run([joined.path, "--full-frame", "--video", out.path])
+    XCTAssertEqual(result.status, 0, result.stderr)
+    let reader = try VideoReader(path: out.path)
+    var frames = 0
+    while try reader.nextFrame() != nil { frames += 1 }
+    XCTAssertEqual(frames, 250)
+  }
+
   func testFirstLinesComeOutBeforeTheInputEnds() throws {
     // An intra-only clip fed through a pipe in two halves: lines for the first half must appear before the
     // second half is written.
