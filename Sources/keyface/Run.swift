@@ -75,7 +75,7 @@ struct Run: ParsableCommand {
       "Read faces whose outer eye corners are at least --patch-min-eye pixels apart again at up to their own"
         + " resolution (the 96-px crop holds them 51 px apart): patches around each keypoint at 2.5x and 1.25x the"
         + " crop's resolution, one network call per face: on (the default), images (still images only), off. On"
-        + " the validation people: photos of faces over 120 px median error 0.038 -> 0.032, moving faces error 15%"
+        + " the validation people: photos of faces over 120 px median error 0.038 -> 0.031, moving faces error 17%"
         + " and jitter 40% lower; it costs about 2.3 ms per large face per frame (720p video with one large face:"
         + " 293 -> 177 frames per second).", valueName: "when"))
   var refinePatches: WhenToApply = .on
