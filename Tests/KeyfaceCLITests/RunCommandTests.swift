@@ -24,6 +24,16 @@ final class RunCommandTests: XCTestCase {
     try KeyfaceProcess.run(["run"] + arguments + KeyfaceProcess.modelArguments, in: directory, stdin: stdin)
   }
 
+  /// Waits (at most a minute) until `file` holds `count` lines.
+  func waitForLines(in file: URL, count: Int) {
+    let deadline = Date().addingTimeInterval(60)
+    while Date() < deadline {
+      let text = (try? String(contentsOf: file, encoding: .utf8)) ?? ""
+      if text.split(separator: "\n").count >= count { return }
+      usleep(20_000)
+    }
+  }
+
   func objects(_ lines: [Substring]) throws -> [[String: Any]] {
     try lines.map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
   }
@@ -215,25 +225,8 @@ final class RunCommandTests: XCTestCase {
   }
 
   func testInterruptFinishesTheVideoAndExits130() throws {
-    let clip = try KeyfaceProcess.makeClip("long.mp4", in: directory, frames: 3000, size: "320x240")
     let out = directory.appendingPathComponent("annotated.mp4")
-    let (process, stdout, _) = try KeyfaceProcess.start(
-      ["run", clip.path, "--video", out.path, "--jsonl", "-"] + KeyfaceProcess.modelArguments, in: directory)
-    // Wait for some frames to be written, then press Ctrl-C.
-    let deadline = Date().addingTimeInterval(60)
-    while Date() < deadline {
-      let text = (try? String(contentsOf: stdout, encoding: .utf8)) ?? ""
-      if text.split(separator: "\n").count >= 40 { break }
-      usleep(20_000)
-    }
-    process.interrupt()
-    process.waitUntilExit()
-    XCTAssertEqual(process.terminationStatus, 130)
-    let lines = try String(contentsOf: stdout, encoding: .utf8).split(separator: "\n")
-    XCTAssertGreaterThanOrEqual(lines.count, 40)
-    XCTAssertLessThan(lines.count, 3000)
-    // Every line is whole.
-    for line in lines { XCTAssertNoThrow(try JSONSerialization.jsonObject(with: Data(line.utf8))) }
+    let lines = try stopped(by: SIGINT, status: 130, after: 40, extra: ["--video", out.path])
     // The video is finished properly: it decodes to its end, with about the frames done.
     let reader = try VideoReader(path: out.path)
     var frames = 0
@@ -244,22 +237,24 @@ final class RunCommandTests: XCTestCase {
 
   /// SIGTERM (how schedulers stop a task) stops `run` as Ctrl-C does, with 143, and the lines written stay whole.
   func testTerminateStopsWith143() throws {
+    _ = try stopped(by: SIGTERM, status: 143, after: 20)
+  }
+
+  /// Runs keyface on a long clip, sends `signal` once `after` lines are out, and checks the exit `status` and that
+  /// every line written is whole; returns the lines.
+  func stopped(by signal: Int32, status: Int32, after count: Int, extra: [String] = []) throws -> [Substring] {
     let clip = try KeyfaceProcess.makeClip("long.mp4", in: directory, frames: 3000, size: "320x240")
     let (process, stdout, _) = try KeyfaceProcess.start(
-      ["run", clip.path, "--jsonl", "-"] + KeyfaceProcess.modelArguments, in: directory)
-    let deadline = Date().addingTimeInterval(60)
-    while Date() < deadline {
-      let text = (try? String(contentsOf: stdout, encoding: .utf8)) ?? ""
-      if text.split(separator: "\n").count >= 20 { break }
-      usleep(20_000)
-    }
-    kill(process.processIdentifier, SIGTERM)
+      ["run", clip.path, "--jsonl", "-"] + extra + KeyfaceProcess.modelArguments, in: directory)
+    waitForLines(in: stdout, count: count)
+    kill(process.processIdentifier, signal)
     process.waitUntilExit()
-    XCTAssertEqual(process.terminationStatus, 143)
+    XCTAssertEqual(process.terminationStatus, status)
     let lines = try String(contentsOf: stdout, encoding: .utf8).split(separator: "\n")
-    XCTAssertGreaterThanOrEqual(lines.count, 20)
+    XCTAssertGreaterThanOrEqual(lines.count, count)
     XCTAssertLessThan(lines.count, 3000)
     for line in lines { XCTAssertNoThrow(try JSONSerialization.jsonObject(with: Data(line.utf8))) }
+    return lines
   }
 
   /// A transport stream whose audio starts only in its second part (two .ts files one after the other): the
