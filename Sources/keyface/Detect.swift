@@ -1,6 +1,6 @@
-import KeyfaceDetection
 import ArgumentParser
 import Foundation
+import KeyfaceDetection
 import KeyfaceFaces
 import KeyfaceMedia
 

@@ -1,8 +1,8 @@
-@testable import KeyfaceDetection
 import Foundation
 import KeyfaceMedia
 import XCTest
 
+@testable import KeyfaceDetection
 @testable import KeyfaceFaces
 
 /// The cascade reader (both OpenCV formats), the integral image and the window evaluator.

@@ -1,8 +1,8 @@
-@testable import KeyfaceDetection
 import KeyfaceMedia
 import KeyfaceNN
 import XCTest
 
+@testable import KeyfaceDetection
 @testable import KeyfaceFaces
 
 final class KeypointDrawerTests: XCTestCase {

@@ -1,8 +1,8 @@
-@testable import KeyfaceDetection
 import Foundation
 import KeyfaceMedia
 import XCTest
 
+@testable import KeyfaceDetection
 @testable import KeyfaceFaces
 
 /// Runs the whole pipeline on clips encoded in the test with the ffmpeg command-line tool.

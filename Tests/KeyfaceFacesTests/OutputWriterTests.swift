@@ -1,10 +1,10 @@
-@testable import KeyfaceDetection
 import Dispatch
 import Foundation
 import KeyfaceMedia
 import KeyfaceNN
 import XCTest
 
+@testable import KeyfaceDetection
 @testable import KeyfaceFaces
 
 final class OutputWriterTests: XCTestCase {

@@ -1,9 +1,9 @@
-@testable import KeyfaceDetection
 import Foundation
 import KeyfaceMedia
 import KeyfaceNN
 import XCTest
 
+@testable import KeyfaceDetection
 @testable import KeyfaceFaces
 
 /// What photos get beyond video: the close-up search, no face inside a face, and the averaged last pass.

@@ -1,8 +1,8 @@
-@testable import KeyfaceDetection
 import Foundation
 import KeyfaceMedia
 import XCTest
 
+@testable import KeyfaceDetection
 @testable import KeyfaceFaces
 
 final class SupplementedFinderTests: XCTestCase {

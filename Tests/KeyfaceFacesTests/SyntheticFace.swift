@@ -2,10 +2,11 @@
 // that measures the disc in each crop (centroid and radius) and returns the mean keypoint layout placed on
 // it, and a detector that returns the disc's box and counts its calls. Together they track exactly, so tests
 // can check geometry, ids and detector scheduling without a trained model.
-@testable import KeyfaceDetection
 import KeyfaceFaces
 import KeyfaceMedia
 import KeyfaceNN
+
+@testable import KeyfaceDetection
 
 /// A disc face: where its true keypoints are, and how to render it.
 struct SyntheticFace {

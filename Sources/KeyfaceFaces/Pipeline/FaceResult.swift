@@ -1,5 +1,6 @@
-/// One face in one frame: who it is, how sure the network is, where it is and its 15 keypoints.
 import KeyfaceDetection
+
+/// One face in one frame: who it is, how sure the network is, where it is and its 15 keypoints.
 public struct FaceResult: Sendable, Equatable {
   /// Identifier, stable while the face is tracked; counted from 0 per source.
   public var id: Int

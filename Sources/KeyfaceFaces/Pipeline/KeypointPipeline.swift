@@ -8,9 +8,9 @@
 // faces of one frame. Every stage is first-in first-out, so output stays in frame order, and every decoded
 // frame gives exactly one result. A cancellation flag stops decoding; the frames in flight are still written
 // and the sinks are ended with `.cancelled`, so a video file is finished properly.
-import KeyfaceDetection
 import Dispatch
 import Foundation
+import KeyfaceDetection
 import KeyfaceMedia
 import KeyfaceNN
 

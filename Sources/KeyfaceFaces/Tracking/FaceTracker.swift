@@ -12,8 +12,8 @@
 // are searched at once.
 //
 // Not thread-safe: one tracker per source, fed frames in order from one thread.
-import KeyfaceDetection
 import Dispatch
+import KeyfaceDetection
 import KeyfaceMedia
 import KeyfaceNN
 
